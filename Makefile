@@ -1,0 +1,31 @@
+# The two commands a user needs are `make run` and `make test` (see README.md).
+GO        ?= go
+BIN       := bin
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS   := -X netobs.local/agent/datakit/internal/version.Version=$(VERSION) \
+             -X netobs.local/agent/datakit/internal/version.Commit=$(COMMIT)
+TEST_TIMEOUT ?= 25m
+
+.PHONY: build run test setup generate docs clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/datakit ./datakit
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/datakit-ebpf ./externals/ebpf
+
+run: build
+	$(BIN)/datakit run --conf-dir conf.d
+
+setup:
+	tests/setup.sh
+
+# The whole suite: unit, BPF, end-to-end (needs root for the BPF parts).
+test: setup build
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -p 2 ./...
+
+generate:
+	$(GO) generate ./...
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs, idempotently, what the test suite needs on a fresh Debian host.
+# Each area lists its Debian packages in tests/deps/<area>.txt (one per line,
+# '#' comments allowed); this script installs the union of them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want=$(cat tests/deps/*.txt 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u)
+missing=()
+for p in $want; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages (${missing[*]}); run as root to install them" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+go mod download
