@@ -1,0 +1,323 @@
+// Package config loads the supervisor's configuration: DIR/datakit.conf for
+// the agent itself and its outputs, every other DIR/*.conf for inputs, then
+// Kubernetes-style environment variables on top. Every problem is reported
+// with its file, line and key, and all of them are reported at once.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"netobs.local/agent/datakit/internal/outputs"
+	"netobs.local/agent/inputs"
+)
+
+// MainFile is the agent's own configuration file inside the conf dir.
+const MainFile = "datakit.conf"
+
+// DefaultConfDir is where an installed agent keeps its configuration.
+const DefaultConfDir = "/usr/local/datakit/conf.d"
+
+// Config is the whole, validated configuration.
+type Config struct {
+	Hostname string            `toml:"hostname"`
+	DataDir  string            `toml:"data_dir"`
+	LogLevel string            `toml:"log_level"`
+	HTTPAPI  HTTPAPI           `toml:"http_api"`
+	Tags     map[string]string `toml:"global_tags"`
+	// DisableLocalOutput turns off the embedded local output that is added
+	// when datakit.conf configures none.
+	DisableLocalOutput bool `toml:"disable_local_output"`
+
+	ConfDir string           `toml:"-"`
+	Outputs []OutputInstance `toml:"-"`
+	Inputs  []InputInstance  `toml:"-"`
+	// EnabledByEnv lists inputs created from ENV_ENABLE_INPUTS.
+	EnabledByEnv []string `toml:"-"`
+}
+
+// HTTPAPI configures the ingest API.
+type HTTPAPI struct {
+	Listen       string   `toml:"listen"`
+	PublicAPIs   []string `toml:"public_apis"`
+	MaxBodyBytes int64    `toml:"max_body_bytes"`
+	// Per-point limits; a point over any of them rejects its batch.
+	MaxTagsPerPoint   int `toml:"max_tags_per_point"`
+	MaxFieldsPerPoint int `toml:"max_fields_per_point"`
+	MaxKeyBytes       int `toml:"max_key_bytes"`
+	MaxValueBytes     int `toml:"max_value_bytes"`
+	MaxPointBytes     int `toml:"max_point_bytes"`
+}
+
+// OutputInstance is one `[[outputs.KIND]]` table.
+type OutputInstance struct {
+	Kind   string // registered output kind
+	Name   string // unique instance name: KIND, then KIND#2, ...
+	Config outputs.Config
+	Source string // file:line of the table
+}
+
+// InputInstance is one `[[inputs.NAME]]` table (or an ENV_ENABLE_INPUTS default).
+type InputInstance struct {
+	Name   string
+	Input  inputs.Input
+	Source string
+}
+
+// Defaults returns the configuration used for everything a file leaves out.
+func Defaults() Config {
+	return Config{
+		DataDir:  "/usr/local/datakit/data",
+		LogLevel: "info",
+		HTTPAPI: HTTPAPI{
+			Listen:            "127.0.0.1:9529",
+			MaxBodyBytes:      32 << 20,
+			MaxTagsPerPoint:   256,
+			MaxFieldsPerPoint: 1024,
+			MaxKeyBytes:       256,
+			MaxValueBytes:     64 << 10,
+			MaxPointBytes:     1 << 20,
+		},
+		Tags: map[string]string{},
+	}
+}
+
+// Load reads dir and the environment. It returns every problem found, each
+// an *Error, joined; a nil error means the configuration is usable.
+func Load(dir string, env func(string) (string, bool)) (*Config, error) {
+	if env == nil {
+		env = os.LookupEnv
+	}
+	cfg := Defaults()
+	cfg.ConfDir = dir
+	var errs []error
+
+	mainPath := filepath.Join(dir, MainFile)
+	src, err := os.ReadFile(mainPath)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		// No datakit.conf: defaults and environment only, like a fresh pod.
+	case err != nil:
+		errs = append(errs, &Error{File: mainPath, Msg: err.Error()})
+	default:
+		errs = append(errs, loadMain(mainPath, string(src), &cfg)...)
+	}
+
+	files, err := filepath.Glob(filepath.Join(dir, "*.conf"))
+	if err != nil {
+		errs = append(errs, &Error{File: dir, Msg: err.Error()})
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		if filepath.Base(f) == MainFile {
+			continue
+		}
+		errs = append(errs, loadInputs(f, &cfg)...)
+	}
+
+	errs = append(errs, applyEnv(&cfg, env)...)
+	errs = append(errs, finish(&cfg)...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return &cfg, nil
+}
+
+// mainFile is datakit.conf's shape: the agent's settings plus the raw output
+// tables, decoded one by one into their registered kinds.
+type mainFile struct {
+	Config
+	Outputs map[string][]toml.Primitive `toml:"outputs"`
+	Inputs  map[string][]toml.Primitive `toml:"inputs"`
+}
+
+func loadMain(path, src string, cfg *Config) []error {
+	mf := mainFile{Config: *cfg}
+	md, err := toml.Decode(src, &mf)
+	if err != nil {
+		return []error{fromTOML(path, err)}
+	}
+	*cfg = mf.Config
+	var errs []error
+	for _, kind := range sortedKeys(mf.Outputs) {
+		reg, ok := outputs.Get(kind)
+		if !ok {
+			errs = append(errs, &Error{File: path, Line: keyLine(src, "outputs."+kind), Key: "outputs." + kind,
+				Msg: fmt.Sprintf("unknown output %q (known: %s)", kind, strings.Join(outputNames(), ", "))})
+			markDecoded(&md, mf.Outputs[kind])
+			continue
+		}
+		for i, prim := range mf.Outputs[kind] {
+			c := reg.New()
+			if err := md.PrimitiveDecode(prim, c); err != nil {
+				errs = append(errs, fromTOML(path, err))
+				continue
+			}
+			if v, ok := c.(interface{ Validate() error }); ok {
+				if err := v.Validate(); err != nil {
+					errs = append(errs, &Error{File: path, Line: keyLine(src, "outputs."+kind), Key: "outputs." + kind, Msg: err.Error()})
+				}
+			}
+			name := kind
+			if i > 0 {
+				name = fmt.Sprintf("%s#%d", kind, i+1)
+			}
+			cfg.Outputs = append(cfg.Outputs, OutputInstance{Kind: kind, Name: name, Config: c,
+				Source: fmt.Sprintf("%s:%d", path, keyLine(src, "outputs."+kind))})
+		}
+	}
+	// Inputs may also live in datakit.conf, as in a single-file setup.
+	errs = append(errs, decodeInputs(path, src, md, mf.Inputs, cfg)...)
+	errs = append(errs, undecoded(path, src, md)...)
+	return errs
+}
+
+func loadInputs(path string, cfg *Config) []error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return []error{&Error{File: path, Msg: err.Error()}}
+	}
+	var f struct {
+		Inputs map[string][]toml.Primitive `toml:"inputs"`
+	}
+	md, err := toml.Decode(string(src), &f)
+	if err != nil {
+		return []error{fromTOML(path, err)}
+	}
+	errs := decodeInputs(path, string(src), md, f.Inputs, cfg)
+	return append(errs, undecoded(path, string(src), md)...)
+}
+
+func decodeInputs(path, src string, md toml.MetaData, tables map[string][]toml.Primitive, cfg *Config) []error {
+	var errs []error
+	for _, name := range sortedKeys(tables) {
+		reg, ok := inputs.Get(name)
+		if !ok {
+			errs = append(errs, &Error{File: path, Line: keyLine(src, "inputs."+name), Key: "inputs." + name,
+				Msg: fmt.Sprintf("unknown input %q (known: %s)", name, strings.Join(inputNames(), ", "))})
+			markDecoded(&md, tables[name])
+			continue
+		}
+		for _, prim := range tables[name] {
+			in := reg.New()
+			if err := md.PrimitiveDecode(prim, in); err != nil {
+				errs = append(errs, fromTOML(path, err))
+				continue
+			}
+			cfg.Inputs = append(cfg.Inputs, InputInstance{Name: name, Input: in,
+				Source: fmt.Sprintf("%s:%d", path, keyLine(src, "inputs."+name))})
+		}
+	}
+	return errs
+}
+
+// markDecoded decodes tables of unknown kinds into nothing, so their keys are
+// not reported a second time as unknown keys.
+func markDecoded(md *toml.MetaData, prims []toml.Primitive) {
+	for _, p := range prims {
+		var sink map[string]any
+		_ = md.PrimitiveDecode(p, &sink)
+	}
+}
+
+func undecoded(path, src string, md toml.MetaData) []error {
+	var errs []error
+	for _, k := range md.Undecoded() {
+		key := k.String()
+		errs = append(errs, &Error{File: path, Line: keyLine(src, key), Key: key, Msg: "unknown key"})
+	}
+	return errs
+}
+
+// finish validates the merged configuration and fills computed defaults.
+func finish(cfg *Config) []error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, &Error{File: filepath.Join(cfg.ConfDir, MainFile), Key: key, Msg: fmt.Sprintf(format, a...)})
+	}
+	if cfg.Hostname == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			bad("hostname", "not set and the system's hostname is unavailable: %v", err)
+		}
+		cfg.Hostname = h
+	}
+	if cfg.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	} else if !filepath.IsAbs(cfg.DataDir) {
+		// Relative paths are relative to the conf dir, so `make run` works
+		// from any working directory.
+		cfg.DataDir = filepath.Join(cfg.ConfDir, cfg.DataDir)
+	}
+	if _, err := parseLevel(cfg.LogLevel); err != nil {
+		bad("log_level", "%v", err)
+	}
+	if err := checkListen(cfg.HTTPAPI.Listen); err != nil {
+		bad("http_api.listen", "%v", err)
+	}
+	if cfg.HTTPAPI.MaxBodyBytes < 1024 {
+		bad("http_api.max_body_bytes", "must be at least 1024, got %d", cfg.HTTPAPI.MaxBodyBytes)
+	}
+	for key, v := range map[string]int{
+		"http_api.max_tags_per_point": cfg.HTTPAPI.MaxTagsPerPoint, "http_api.max_fields_per_point": cfg.HTTPAPI.MaxFieldsPerPoint,
+		"http_api.max_key_bytes": cfg.HTTPAPI.MaxKeyBytes, "http_api.max_value_bytes": cfg.HTTPAPI.MaxValueBytes,
+		"http_api.max_point_bytes": cfg.HTTPAPI.MaxPointBytes,
+	} {
+		if v <= 0 {
+			bad(key, "must be positive, got %d", v)
+		}
+	}
+	for k := range cfg.Tags {
+		if k == "" {
+			bad("global_tags", "empty tag key")
+		}
+	}
+	if len(cfg.Outputs) == 0 && !cfg.DisableLocalOutput {
+		if reg, ok := outputs.Get("local"); ok {
+			cfg.Outputs = append(cfg.Outputs, OutputInstance{Kind: "local", Name: "local", Config: reg.New(), Source: "default"})
+		}
+	}
+	if len(cfg.Outputs) == 0 {
+		bad("outputs", "no output is configured and the local output is disabled: points would have nowhere to go")
+	}
+	for _, in := range cfg.Inputs {
+		if v, ok := in.Input.(inputs.Validator); ok {
+			if err := v.Validate(); err != nil {
+				errs = append(errs, &Error{File: in.Source, Key: "inputs." + in.Name, Msg: err.Error()})
+			}
+		}
+	}
+	return errs
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func outputNames() []string {
+	var n []string
+	for _, r := range outputs.All() {
+		n = append(n, r.Name)
+	}
+	return n
+}
+
+func inputNames() []string {
+	var n []string
+	for _, r := range inputs.All() {
+		n = append(n, r.Name)
+	}
+	return n
+}
+
