@@ -320,4 +320,3 @@ func inputNames() []string {
 	}
 	return n
 }
-
