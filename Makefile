@@ -25,6 +25,7 @@ test: setup build
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -p 2 ./...
 
 generate:
+	$(GO) test ./datakit -run TestGeneratedFiles -update
 	$(GO) generate ./...
 
 clean:

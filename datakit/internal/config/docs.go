@@ -1,0 +1,90 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+
+	"netobs.local/agent/datakit/internal/outputs"
+	"netobs.local/agent/inputs"
+)
+
+// mainSampleHead is the agent's part of datakit.conf.sample; the outputs'
+// own samples follow it.
+const mainSampleHead = `# datakit.conf: the supervisor's own settings and its outputs.
+# Every other *.conf file in this folder holds inputs ([[inputs.NAME]]).
+# Environment variables override these values (see docs/environment.md).
+
+# The host tag added to every point. Empty: the system's host name.
+hostname = ""
+
+# Where the local output and the per-output spools keep their files.
+# A relative path is relative to this folder.
+data_dir = "/usr/local/datakit/data"
+
+# debug, info, warn or error.
+log_level = "info"
+
+# Set to true to run without the local output when no output is configured.
+disable_local_output = false
+
+[http_api]
+  # Loopback only by default. A non-loopback peer gets 403 unless the route
+  # is listed in public_apis (for example "/v1/write/metric").
+  listen = "127.0.0.1:9529"
+  public_apis = []
+  # Largest request body, before and after gzip decompression.
+  max_body_bytes = 33554432
+  # Per-point limits; a point over any of them rejects its whole batch.
+  max_tags_per_point = 256
+  max_fields_per_point = 1024
+  max_key_bytes = 256
+  max_value_bytes = 65536
+  max_point_bytes = 1048576
+
+# Tags added to every point. A point's own tag of the same key wins.
+[global_tags]
+  # cluster = "prod"
+
+# Outputs. With none configured, the local output is used.
+`
+
+// SampleMain renders datakit.conf.sample from the registered outputs.
+func SampleMain() string {
+	var b strings.Builder
+	b.WriteString(mainSampleHead)
+	for _, r := range outputs.All() {
+		b.WriteString("\n")
+		for _, line := range strings.Split(strings.TrimRight(r.Sample, "\n"), "\n") {
+			if line == "" {
+				b.WriteString("#\n")
+				continue
+			}
+			b.WriteString("# " + line + "\n")
+		}
+	}
+	return b.String()
+}
+
+// EnvDoc renders the reference of every environment variable, the agent's
+// and each registered input's.
+func EnvDoc() string {
+	var b strings.Builder
+	b.WriteString("# Environment variables\n\n")
+	b.WriteString("Generated from code by `make generate`; do not edit.\n")
+	b.WriteString("Variables override the configuration files; a bad value is an error naming the variable.\n\n")
+	b.WriteString("## Agent\n\n| Variable | Overrides | Example | Description |\n|---|---|---|---|\n")
+	for _, v := range AgentEnv {
+		fmt.Fprintf(&b, "| `%s` | `%s` | `%s` | %s |\n", v.Name, v.Option, v.Example, v.Doc)
+	}
+	for _, r := range inputs.All() {
+		ec, ok := r.New().(inputs.EnvConfigurable)
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(&b, "\n## Input `%s`\n\n| Variable | Overrides | Example | Description |\n|---|---|---|---|\n", r.Name)
+		for _, v := range ec.EnvVars() {
+			fmt.Fprintf(&b, "| `%s` | `%s` | `%s` | %s |\n", v.Name, v.Option, v.Example, v.Doc)
+		}
+	}
+	return b.String()
+}
