@@ -91,11 +91,11 @@ func TestMatch(t *testing.T) {
 		{"true || x", "true || udp", web, 0},
 
 		// Precedence: && binds tighter than ||; comparisons tighter than both.
-		{"&& over || (left)", "tcp || udp && ipv6", web, 0},   // tcp || (udp && ipv6)
-		{"&& over || (right)", "udp && ipv6 || tcp", web, 0},  // (udp && ipv6) || tcp
+		{"&& over || (left)", "tcp || udp && ipv6", web, 0},              // tcp || (udp && ipv6)
+		{"&& over || (right)", "udp && ipv6 || tcp", web, 0},             // (udp && ipv6) || tcp
 		{"&& over || (mixed)", "ipv4 || udp && tcp", M{"ipv4": true}, 0}, // not (ipv4 || udp) && tcp
 		{"parentheses override", "(tcp || udp) && ipv6", web, -1},
-		{"comparison over &&", "tcp == udp && ipv6", M{}, -1}, // (tcp == udp) && ipv6, not tcp == (udp && ipv6)
+		{"comparison over &&", "tcp == udp && ipv6", M{}, -1},            // (tcp == udp) && ipv6, not tcp == (udp && ipv6)
 		{"comparison over ||", "udp == tcp || ipv6", M{"ipv6": true}, 0}, // not udp == (tcp || ipv6)
 		{"comparisons are left-associative", "dst_port == 80 == true", web, 0},
 		{"left-associative bools", "tcp == udp == ipv4", M{"ipv4": true}, 0},
