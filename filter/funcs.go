@@ -101,8 +101,8 @@ func buildIPNetContains(c *compiler, n *callExpr, args []value) value {
 	}
 	cidrf := cidr.s
 	return value{kind: Bool, p: n.p, b: func(r Record) bool {
-		prefix, err := netip.ParsePrefix(cidrf(r))
-		return err == nil && prefixContains(prefix, ipf(r))
+		prefix, ok := parsePrefix(cidrf(r))
+		return ok && prefixContains(prefix.Masked(), ipf(r))
 	}}
 }
 
@@ -110,11 +110,8 @@ func buildIPNetContains(c *compiler, n *callExpr, args []value) value {
 // address (::ffff:a.b.c.d) also matches IPv4 networks, and an IPv6 zone
 // (fe80::1%eth0) is ignored. An empty or invalid address is in no network.
 func prefixContains(prefix netip.Prefix, ip string) bool {
-	if ip == "" { // the usual "no such address" value; skips the error path
-		return false
-	}
-	addr, err := netip.ParseAddr(stripZone(ip))
-	if err != nil {
+	addr, ok := parseAddr(stripZone(ip))
+	if !ok {
 		return false
 	}
 	return prefix.Contains(addr) || addr.Is4In6() && prefix.Contains(addr.Unmap())
