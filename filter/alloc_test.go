@@ -5,8 +5,8 @@ import "testing"
 // netlogRecord is a Record the way the collector would implement one: a
 // struct with a field per schema entry.
 type netlogRecord struct {
-	tcp, udp, ipv4, ipv6                                          bool
-	srcPort, dstPort                                              int64
+	tcp, udp, ipv4, ipv6                                       bool
+	srcPort, dstPort                                           int64
 	ipSaddr, ipDaddr, ip6Saddr, ip6Daddr, k8sSrcPod, k8sDstPod string
 }
 
@@ -69,11 +69,11 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 		t.Fatal(err)
 	}
 	records := map[string]*netlogRecord{
-		"ipv4": {ipv4: true, srcPort: 1, dstPort: 443, ipSaddr: "192.168.1.1", ipDaddr: "192.168.1.2", k8sSrcPod: "web-1", k8sDstPod: "10.0.0.0/16"},
-		"ipv6": {ipv4: true, srcPort: 1, dstPort: 443, ip6Saddr: "2001:db8::1", ip6Daddr: "2001:db8::2%eth0", k8sSrcPod: "web-1", k8sDstPod: "fe80::/10"},
-		"mapped": {ipv4: true, srcPort: 1, dstPort: 443, ip6Saddr: "::ffff:192.168.1.1", ip6Daddr: "::ffff:192.168.1.1", k8sDstPod: "10.0.0.0/8", k8sSrcPod: "web-1"},
+		"ipv4":          {ipv4: true, srcPort: 1, dstPort: 443, ipSaddr: "192.168.1.1", ipDaddr: "192.168.1.2", k8sSrcPod: "web-1", k8sDstPod: "10.0.0.0/16"},
+		"ipv6":          {ipv4: true, srcPort: 1, dstPort: 443, ip6Saddr: "2001:db8::1", ip6Daddr: "2001:db8::2%eth0", k8sSrcPod: "web-1", k8sDstPod: "fe80::/10"},
+		"mapped":        {ipv4: true, srcPort: 1, dstPort: 443, ip6Saddr: "::ffff:192.168.1.1", ip6Daddr: "::ffff:192.168.1.1", k8sDstPod: "10.0.0.0/8", k8sSrcPod: "web-1"},
 		"bad addresses": {ipv4: true, srcPort: 1, dstPort: 443, ipSaddr: "x", ipDaddr: "300.1.1.1", k8sDstPod: "not a cidr", k8sSrcPod: "web-1"},
-		"empty": {ipv4: true, srcPort: 1, dstPort: 443, k8sSrcPod: "web-1", k8sDstPod: "web-1-x"},
+		"empty":         {ipv4: true, srcPort: 1, dstPort: 443, k8sSrcPod: "web-1", k8sDstPod: "web-1-x"},
 	}
 	for name, rec := range records {
 		if rule, dropped := r.Match(rec); dropped {
