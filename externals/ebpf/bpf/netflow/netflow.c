@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * netflow: TCP connection and UDP flow accounting for the ebpf-net plugin.
+ *
+ * Design: counters live in the kernel (the conns and udp_flows maps) and
+ * userspace reads them once per interval; the ring buffer carries only one
+ * record per closed TCP connection, so the per-packet cost is a map lookup
+ * and a few CO-RE reads. No kprobe and no fentry: every hook here is a
+ * stable tracepoint, so the program loads on kernels built without
+ * CONFIG_KPROBES or without BPF trampolines.
+ */
+#include "netobs.h"
+#include "bpf_tracing.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the loader before load (RewriteConstants / VariableSpec). */
+const volatile __u64 wakeup_bytes = 65536;  /* wake userspace once this much is pending */
+const volatile bool exclude_loopback = false;
+const volatile bool ipv6_disabled = false;
+
+/* Live TCP connections keyed by sk address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct conn);
+} conns SEC(".maps");
+
+/* UDP traffic aggregated per (tuple, pid); userspace computes deltas. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct udp_key);
+	__type(value, struct udp_stats);
+} udp_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+/* Every event the kernel side had to drop, per reason (enum drop_reason). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DROP_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+/* Referenced so that bpf2go -type can generate the Go mirrors. */
+const struct conn_close_event *unused_conn_close_event __attribute__((unused));
+const enum drop_reason *unused_drop_reason __attribute__((unused));
+const enum event_type *unused_event_type __attribute__((unused));
+
+static __always_inline void count_drop(__u32 reason)
+{
+	__u64 *n = bpf_map_lookup_elem(&drops, &reason);
+	if (n)
+		*n += 1; /* per-CPU slot: no atomics needed */
+}
+
+/*
+ * Batched wakeups: waking the reader per record costs more than everything
+ * else together (GUIDE "Transport cost"); the reader also polls with a short
+ * deadline, so a record never waits longer than that.
+ */
+static __always_inline __u64 ringbuf_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									      : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void read_tuple(struct sock *sk, struct flow_tuple *t, __u8 proto)
+{
+	t->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	t->proto = proto;
+	t->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	t->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	t->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	if (t->family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)t->saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__u32 *)t->daddr, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO((struct in6_addr *)t->saddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)t->daddr, sk, __sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline bool v4mapped(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0x0000ffff);
+}
+
+static __always_inline bool addr_is_loopback(__u16 family, const __u8 *a)
+{
+	if (family == AF_INET)
+		return a[0] == 127;
+	if (v4mapped(a))
+		return a[12] == 127;
+	const __u32 *w = (const __u32 *)a;
+	return w[0] == 0 && w[1] == 0 && w[2] == 0 && w[3] == bpf_htonl(1);
+}
+
+/* skip_tuple applies the --exclude-loopback and --ipv6-disabled options. */
+static __always_inline bool skip_tuple(const struct flow_tuple *t)
+{
+	if (ipv6_disabled && t->family == AF_INET6 && !v4mapped(t->saddr))
+		return true;
+	if (exclude_loopback && (addr_is_loopback(t->family, t->saddr) ||
+				 addr_is_loopback(t->family, t->daddr)))
+		return true;
+	return false;
+}
+
+/*
+ * Payload bytes, as the application read and wrote them:
+ * - bytes_received (4.1+) counts rcv_nxt advances, which include the
+ *   peer's FIN: subtract it once the FIN arrived (SOCK_DONE, set only by
+ *   tcp_fin).
+ * - bytes_sent - bytes_retrans (4.19+) counts each payload byte once, with
+ *   no SYN or FIN (bytes_acked would count our SYN and FIN).
+ */
+static __always_inline void read_tcp_stats(struct sock *sk, struct tcp_stats *s)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	__u64 received = BPF_CORE_READ(tp, bytes_received);
+	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+
+	if ((flags & (1UL << SOCK_DONE)) && received > 0)
+		received--;
+	s->bytes_read = received;
+	s->bytes_written = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	s->total_retrans = BPF_CORE_READ(tp, total_retrans);
+	s->srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+	s->rttvar_us = BPF_CORE_READ(tp, mdev_us) >> 2;
+}
+
+static __always_inline void attribute(struct conn *c)
+{
+	c->pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(c->comm, sizeof(c->comm));
+}
+
+/* track_conn starts tracking sk; pid is taken only when in_process. */
+static __always_inline void track_conn(struct sock *sk, __u8 role, bool in_process)
+{
+	struct conn c = {};
+	__u64 key = (__u64)sk;
+
+	read_tuple(sk, &c.tuple, PROTO_TCP);
+	if (c.tuple.family != AF_INET && c.tuple.family != AF_INET6)
+		return;
+	if (role != ROLE_CLIENT && skip_tuple(&c.tuple))
+		return; /* a client's tuple is incomplete until it is established */
+	c.role = role;
+	c.start_ns = bpf_ktime_get_ns();
+	if (in_process)
+		attribute(&c);
+	if (bpf_map_update_elem(&conns, &key, &c, BPF_NOEXIST) == -E2BIG)
+		count_drop(DROP_CONN_MAP_FULL);
+}
+
+/* The tracepoint's own layout (include/trace/events/sock.h), stable since 4.16. */
+struct tp_inet_sock_set_state {
+	struct trace_common common;
+	const void *skaddr;
+	int oldstate;
+	int newstate;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u16 protocol;
+	__u8 saddr[4];
+	__u8 daddr[4];
+	__u8 saddr_v6[16];
+	__u8 daddr_v6[16];
+};
+
+/*
+ * sock:inet_sock_set_state (4.16+) sees every TCP state change: the active
+ * open inside connect() (so the pid is the caller's), the passive open in
+ * softirq (pid unknown: attributed later from send/recv), and the final
+ * transition to CLOSE, where the counters are final.
+ */
+SEC("tracepoint/sock/inet_sock_set_state")
+int on_inet_sock_set_state(struct tp_inet_sock_set_state *ctx)
+{
+	if (ctx->protocol != IPPROTO_TCP)
+		return 0;
+	struct sock *sk = (struct sock *)ctx->skaddr;
+	__u64 key = (__u64)sk;
+	int from = ctx->oldstate, to = ctx->newstate;
+
+	if (from == TCP_CLOSE && to == TCP_SYN_SENT) {
+		track_conn(sk, ROLE_CLIENT, true);
+		return 0;
+	}
+	if (from == TCP_SYN_RECV && to == TCP_ESTABLISHED) {
+		track_conn(sk, ROLE_SERVER, false);
+		return 0;
+	}
+
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return 0;
+	if (from == TCP_SYN_SENT && to == TCP_ESTABLISHED) {
+		read_tuple(sk, &c->tuple, PROTO_TCP); /* the source port is known now */
+		if (skip_tuple(&c->tuple))
+			bpf_map_delete_elem(&conns, &key);
+		return 0;
+	}
+	if (to != TCP_CLOSE)
+		return 0;
+	if (from == TCP_SYN_SENT) { /* connect() failed: never established */
+		bpf_map_delete_elem(&conns, &key);
+		return 0;
+	}
+
+	struct conn_close_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(DROP_RINGBUF_FULL);
+		bpf_map_delete_elem(&conns, &key);
+		return 0;
+	}
+	read_tcp_stats(sk, &c->stats);
+	e->type = EVENT_CONN_CLOSE;
+	e->_pad = 0;
+	e->sk = key;
+	__builtin_memcpy(&e->conn, c, sizeof(e->conn));
+	bpf_ringbuf_submit(e, ringbuf_flags());
+	bpf_map_delete_elem(&conns, &key);
+	return 0;
+}
+
+/* tcp:tcp_retransmit_skb layout, stable since 4.16 (skaddr at offset 16). */
+struct tp_tcp_retransmit_skb {
+	struct trace_common common;
+	const void *skbaddr;
+	const void *skaddr;
+};
+
+/*
+ * tcp:tcp_retransmit_skb (4.16+) runs from the retransmit timer, not in the
+ * process: refresh the counters of the connection by its sk so that an
+ * otherwise idle connection still reports its retransmits this interval.
+ */
+SEC("tracepoint/tcp/tcp_retransmit_skb")
+int on_tcp_retransmit_skb(struct tp_tcp_retransmit_skb *ctx)
+{
+	__u64 key = (__u64)ctx->skaddr;
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	if (c)
+		read_tcp_stats((struct sock *)ctx->skaddr, &c->stats);
+	return 0;
+}
+
+/* sock:sock_{send,recv}_length layout (6.3+). */
+struct tp_sock_length {
+	struct trace_common common;
+	void *sk;
+	__u16 family;
+	__u16 protocol;
+	int ret;
+	int flags;
+};
+
+#define MSG_PEEK_FLAG 2
+
+static __always_inline void on_tcp_io(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	if (!c) {
+		/* Established before we started: track it, role unknown. */
+		if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_ESTABLISHED)
+			track_conn(sk, 0, true);
+		return;
+	}
+	if (c->pid == 0)
+		attribute(c);
+	read_tcp_stats(sk, &c->stats);
+}
+
+#if defined(__TARGET_ARCH_x86)
+#define NR_SENDTO 44
+#define NR_SENDMSG 46
+
+/* read_sockaddr fills the peer of t from a user-space struct sockaddr. */
+static __always_inline void read_sockaddr(struct flow_tuple *t, const void *uaddr)
+{
+	struct sockaddr_in6 sa = {};
+	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), uaddr) != 0)
+		return;
+	t->dport = bpf_ntohs(sa.sin6_port);
+	if (sa.sin6_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+		if (t->family == AF_INET6) { /* v4 peer of a dual-stack socket */
+			__builtin_memset(t->daddr, 0, 10);
+			t->daddr[10] = t->daddr[11] = 0xff;
+			__builtin_memcpy(&t->daddr[12], &in->sin_addr, 4);
+		} else {
+			__builtin_memcpy(t->daddr, &in->sin_addr, 4);
+		}
+	} else if (sa.sin6_family == AF_INET6) {
+		__builtin_memcpy(t->daddr, &sa.sin6_addr, 16);
+	}
+}
+
+/*
+ * An unconnected UDP socket has no peer in the sock; for sendto/sendmsg the
+ * peer is the syscall's address argument, read from the task's registers.
+ */
+static __always_inline void read_send_peer(struct flow_tuple *t)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr == NR_SENDTO) {
+		read_sockaddr(t, (const void *)BPF_CORE_READ(regs, r8));
+	} else if (nr == NR_SENDMSG) {
+		struct user_msghdr msg = {};
+		if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)BPF_CORE_READ(regs, si)) == 0)
+			read_sockaddr(t, msg.msg_name);
+	}
+}
+#else
+static __always_inline void read_send_peer(struct flow_tuple *t) {}
+#endif
+
+static __always_inline void on_udp_io(struct sock *sk, int bytes, bool send)
+{
+	struct udp_key k = {};
+	read_tuple(sk, &k.tuple, PROTO_UDP);
+	if (send && k.tuple.dport == 0)
+		read_send_peer(&k.tuple);
+	if (skip_tuple(&k.tuple))
+		return;
+	k.pid = bpf_get_current_pid_tgid() >> 32;
+
+	struct udp_stats *s = bpf_map_lookup_elem(&udp_flows, &k);
+	if (!s) {
+		struct udp_stats fresh = {};
+		bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
+		if (bpf_map_update_elem(&udp_flows, &k, &fresh, BPF_NOEXIST) == -E2BIG) {
+			count_drop(DROP_UDP_MAP_FULL);
+			return;
+		}
+		s = bpf_map_lookup_elem(&udp_flows, &k);
+		if (!s)
+			return;
+	}
+	if (send)
+		__sync_fetch_and_add(&s->bytes_sent, bytes);
+	else
+		__sync_fetch_and_add(&s->bytes_recv, bytes);
+	s->last_ns = bpf_ktime_get_ns();
+}
+
+static __always_inline int on_sock_io(struct tp_sock_length *ctx, bool send)
+{
+	if (ctx->ret <= 0 || (!send && (ctx->flags & MSG_PEEK_FLAG)))
+		return 0;
+	if (ctx->family != AF_INET && ctx->family != AF_INET6)
+		return 0;
+	if (ctx->protocol == IPPROTO_TCP)
+		on_tcp_io((struct sock *)ctx->sk);
+	else if (ctx->protocol == IPPROTO_UDP)
+		on_udp_io((struct sock *)ctx->sk, ctx->ret, send);
+	return 0;
+}
+
+/*
+ * sock:sock_send_length / sock:sock_recv_length (6.3+) fire at the end of
+ * sock_sendmsg/sock_recvmsg in the calling process for every socket syscall
+ * (read, write, send*, recv*, *msg, *mmsg, sendfile): the one place where
+ * pid attribution is always right, for passive TCP opens and for UDP.
+ */
+SEC("tracepoint/sock/sock_send_length")
+int on_sock_send_length(struct tp_sock_length *ctx)
+{
+	return on_sock_io(ctx, true);
+}
+
+SEC("tracepoint/sock/sock_recv_length")
+int on_sock_recv_length(struct tp_sock_length *ctx)
+{
+	return on_sock_io(ctx, false);
+}

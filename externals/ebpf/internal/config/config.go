@@ -1,0 +1,157 @@
+// Package config parses `datakit-ebpf run` flags. The supervisor's ebpf
+// input translates its TOML options to exactly these flags.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"netobs.local/agent/externals/ebpf/internal/lp"
+)
+
+// Plugins are every plugin name of the seed, implemented or not.
+var Plugins = []string{"ebpf-net", "ebpf-bash", "ebpf-conntrack", "ebpf-trace", "bpf-netlog"}
+
+// L7 are the accepted --l7net-enabled values.
+var L7 = []string{"httpflow", "httpflow-tls"}
+
+// Config is the parsed command line of `run`.
+type Config struct {
+	Hostname        string
+	APIServer       string
+	Log             string
+	LogLevel        string
+	Service         string
+	Enabled         []string
+	L7Enabled       []string
+	Interval        time.Duration
+	IPv6Disabled    bool
+	EphemeralPort   uint16
+	ExcludeLoopback bool
+	Tags            []lp.Tag
+	Output          string
+	PprofHost       string
+	PprofPort       string
+}
+
+// Parse parses the arguments of `run` and checks them; usage goes to stderr.
+func Parse(args []string, stderr io.Writer) (*Config, error) {
+	c := &Config{}
+	fs := flag.NewFlagSet("datakit-ebpf run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var enabled, l7, tags string
+	var ephemeral int
+	fs.StringVar(&c.Hostname, "hostname", "", "value of the host tag (default: the system hostname)")
+	fs.StringVar(&c.APIServer, "datakit-apiserver", "0.0.0.0:9529", "the supervisor's API address (0.0.0.0 means 127.0.0.1)")
+	fs.StringVar(&c.Log, "log", "-", "log file; - or empty for stderr")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.Service, "service", "ebpf", "service name of the collector's own logs")
+	fs.StringVar(&enabled, "enabled", "ebpf-net", "comma list of plugins: "+strings.Join(Plugins, ", "))
+	fs.StringVar(&l7, "l7net-enabled", "", "comma list of L7 collections of ebpf-net: "+strings.Join(L7, ", "))
+	fs.DurationVar(&c.Interval, "interval", 60*time.Second, "aggregation and reporting interval (>= 1s)")
+	fs.BoolVar(&c.IPv6Disabled, "ipv6-disabled", false, "ignore IPv6 traffic (IPv4-mapped addresses are kept)")
+	fs.IntVar(&ephemeral, "ephemeral-port", -1, "first ephemeral port; client ports from here on are reported as * (default: ip_local_port_range's lower bound)")
+	fs.BoolVar(&c.ExcludeLoopback, "exclude-loopback", false, "ignore traffic to or from loopback addresses")
+	fs.StringVar(&tags, "tags", "", "extra tags k=v,k2=v2 added to every point")
+	fs.StringVar(&c.Output, "output", "", "write line protocol to FILE (- for stdout) instead of posting it")
+	fs.StringVar(&c.PprofHost, "pprof-host", "127.0.0.1", "pprof listen host")
+	fs.StringVar(&c.PprofPort, "pprof-port", "", "pprof listen port (empty: no pprof server)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.Enabled, err = list("--enabled", enabled, Plugins); err != nil {
+		return nil, err
+	}
+	if c.L7Enabled, err = list("--l7net-enabled", l7, L7); err != nil {
+		return nil, err
+	}
+	if c.Interval < time.Second {
+		return nil, fmt.Errorf("--interval %v: must be at least 1s", c.Interval)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if ephemeral < 0 {
+		if ephemeral, err = EphemeralStart("/proc/sys/net/ipv4/ip_local_port_range"); err != nil {
+			return nil, err
+		}
+	}
+	if ephemeral > 65535 {
+		return nil, fmt.Errorf("--ephemeral-port %d: not a port", ephemeral)
+	}
+	c.EphemeralPort = uint16(ephemeral)
+	if c.Tags, err = ParseTags(tags); err != nil {
+		return nil, err
+	}
+	if c.Hostname == "" {
+		if c.Hostname, err = os.Hostname(); err != nil {
+			return nil, fmt.Errorf("hostname: %w", err)
+		}
+	}
+	return c, nil
+}
+
+func list(flagName, s string, allowed []string) ([]string, error) {
+	var out []string
+	for i, v := range strings.Split(s, ",") {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		ok := false
+		for _, a := range allowed {
+			ok = ok || a == v
+		}
+		if !ok {
+			return nil, fmt.Errorf("%s: item %d %q is unknown (known: %s)", flagName, i+1, v, strings.Join(allowed, ", "))
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// ParseTags parses "k=v,k2=v2".
+func ParseTags(s string) ([]lp.Tag, error) {
+	var tags []lp.Tag
+	for i, kv := range strings.Split(s, ",") {
+		if strings.TrimSpace(kv) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("--tags: item %d %q: want key=value", i+1, kv)
+		}
+		tags = append(tags, lp.Tag{Key: k, Value: v})
+	}
+	return tags, nil
+}
+
+// EphemeralStart reads the lower bound of an ip_local_port_range file.
+func EphemeralStart(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("--ephemeral-port default: %w", err)
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 0, fmt.Errorf("%s: %q: want two ports", path, b)
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n < 1 || n > 65535 {
+		return 0, errors.Join(fmt.Errorf("%s: bad lower bound %q", path, f[0]), err)
+	}
+	return n, nil
+}

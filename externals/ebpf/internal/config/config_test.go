@@ -1,0 +1,58 @@
+package config
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDefaultsAndFlags(t *testing.T) {
+	c, err := Parse([]string{"--hostname", "h1", "--interval", "2s", "--ephemeral-port", "10001",
+		"--enabled", "ebpf-net, ebpf-bash", "--l7net-enabled", "httpflow", "--tags", "a=b,c=d",
+		"--exclude-loopback", "--ipv6-disabled", "--output", "-"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Hostname != "h1" || c.Interval != 2*time.Second || c.EphemeralPort != 10001 ||
+		strings.Join(c.Enabled, "|") != "ebpf-net|ebpf-bash" || c.L7Enabled[0] != "httpflow" ||
+		len(c.Tags) != 2 || c.Tags[1].Key != "c" || !c.ExcludeLoopback || !c.IPv6Disabled ||
+		c.Output != "-" || c.APIServer != "0.0.0.0:9529" || c.Service != "ebpf" || c.PprofPort != "" {
+		t.Fatalf("parsed %+v", c)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--interval", "500ms"}, "at least 1s"},
+		{[]string{"--enabled", "ebpf-net,nope"}, `item 2 "nope" is unknown`},
+		{[]string{"--l7net-enabled", "grpc"}, `"grpc" is unknown`},
+		{[]string{"--tags", "a=b,c"}, `item 2 "c"`},
+		{[]string{"--log-level", "loud"}, "--log-level"},
+		{[]string{"--ephemeral-port", "70000"}, "not a port"},
+		{[]string{"extra"}, "unexpected argument"},
+	} {
+		_, err := Parse(c.args, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+func TestEphemeralStart(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "range")
+	os.WriteFile(p, []byte("32768\t60999\n"), 0o644)
+	if n, err := EphemeralStart(p); err != nil || n != 32768 {
+		t.Fatalf("got %d %v", n, err)
+	}
+	os.WriteFile(p, []byte("x 1\n"), 0o644)
+	if _, err := EphemeralStart(p); err == nil {
+		t.Fatal("bad file accepted")
+	}
+}

@@ -1,0 +1,60 @@
+package measure
+
+// Netflow is the ebpf-net plugin's per-interval connection aggregate.
+var Netflow = Register(Measurement{
+	Name:     "netflow",
+	Category: "network",
+	Plugin:   "ebpf-net",
+	Desc: "TCP connections and UDP flows of the host, aggregated per interval by " +
+		"(pid, process, local and remote endpoint, direction). Ephemeral client ports " +
+		"collapse to `*`. Counters are the deltas of the interval; a connection that " +
+		"closes is reported in the interval it closed in.",
+	Tags: withK8s([]Tag{
+		{"client_ip", "Client IP address"},
+		{"client_ip_type", "Client IP type (other/private/multicast; loopback counts as private)"},
+		{"client_port", "Client port (`*` when ephemeral)"},
+		{"direction", "Use the source (src_ip:src_port) as a frame of reference to identify the connection initiator (incoming/outgoing)"},
+		{"dst_domain", "Destination domain (`N/A` until DNS correlation lands)"},
+		{"dst_ip", "Destination IP address"},
+		{"dst_ip_type", "Destination IP type (other/private/multicast)"},
+		{"dst_nat_ip", "For outgoing data, the IP after DNAT (`N/A` until the ebpf-conntrack plugin)"},
+		{"dst_nat_port", "For outgoing data, the port after DNAT (`N/A` until the ebpf-conntrack plugin)"},
+		{"dst_port", "Destination port (`*` when ephemeral)"},
+		{"family", "Network layer protocol (IPv4/IPv6)"},
+		{"host", "System hostname"},
+		{"pid", "Process identification number (0 when the socket was never used in process context)"},
+		{"process_name", "Process name (`N/A` when pid is 0)"},
+		{"server_domain", "Server domain (`N/A` until DNS correlation lands)"},
+		{"server_ip", "Server IP"},
+		{"server_ip_type", "Server IP type (other/private/multicast)"},
+		{"server_port", "Server port"},
+		{"source", "Fixed value: netflow"},
+		{"src_ip", "Source IP (the local end of the socket)"},
+		{"src_ip_type", "Source IP type (other/private/multicast)"},
+		{"src_port", "Source port (`*` when ephemeral)"},
+		{"sub_source", "Connection classification (`N/A`; K8s once the Kubernetes issue lands)"},
+		{"transport", "Transport layer protocol (udp/tcp)"},
+	}, "client", "dst", "server", "src"),
+	Fields: []Field{
+		{"bytes_read", Int, "B", "The number of payload bytes read (TCP: tcp_sock.bytes_received without the FIN; UDP: received lengths)"},
+		{"bytes_written", Int, "B", "The number of payload bytes written, each byte once (TCP: tcp_sock.bytes_sent - bytes_retrans; UDP: sent lengths)"},
+		{"retransmits", Int, "count", "The number of retransmitted segments (tcp_sock.total_retrans), TCP only"},
+		{"rtt", Int, "µs", "TCP latency: mean over the group's connections of srtt_us>>3, TCP only"},
+		{"rtt_var", Int, "µs", "TCP jitter: mean over the group's connections of mdev_us>>2, TCP only"},
+		{"tcp_closed", Int, "count", "The number of TCP connections closed in the interval, TCP only"},
+		{"tcp_established", Int, "count", "The number of TCP connections established in the interval, TCP only"},
+	},
+})
+
+// withK8s adds the four Kubernetes tags for each endpoint prefix; their
+// value is `N/A` until the Kubernetes issue fills them.
+func withK8s(tags []Tag, prefixes ...string) []Tag {
+	names := map[string]string{"client": "Client", "dst": "Destination", "server": "Server", "src": "Source"}
+	for _, p := range prefixes {
+		for _, k := range []string{"deployment_name", "namespace", "pod_name", "service_name"} {
+			tags = append(tags, Tag{p + "_k8s_" + k, names[p] + " K8s " + spaced(k) + " (`N/A` until the Kubernetes issue)"})
+		}
+	}
+	sortTags(tags)
+	return tags
+}

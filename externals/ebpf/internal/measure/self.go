@@ -1,0 +1,27 @@
+package measure
+
+// Collector is datakit-ebpf's own health, one point per plugin per interval,
+// so losses are visible where the data goes rather than only in a log.
+var Collector = Register(Measurement{
+	Name:     "datakit_ebpf",
+	Category: "metric",
+	Plugin:   "(all)",
+	Desc: "The collector's self-metrics: every drop is counted here. Counters are " +
+		"per interval (deltas), except where the unit says otherwise.",
+	Tags: []Tag{
+		{"host", "System hostname"},
+		{"plugin", "The plugin the counters belong to (ebpf-net, ...), or `sender` for delivery"},
+	},
+	Fields: []Field{
+		{"events", Int, "count", "Ring-buffer records decoded"},
+		{"decode_errors", Int, "count", "Ring-buffer records that failed to decode (bad length or type)"},
+		{"kernel_drops", Int, "count", "Records the kernel could not reserve in the ring buffer (per-CPU drops map)"},
+		{"map_full_drops", Int, "count", "Connections or flows the kernel could not track because a map was full"},
+		{"queue_drops", Int, "count", "Records dropped because the userspace queue was full"},
+		{"bpf_run_count", Int, "count", "BPF program runs (needs kernel.bpf_stats_enabled, which the collector turns on)"},
+		{"bpf_run_time_ns", Int, "ns", "BPF program run time"},
+		{"points", Int, "count", "Points produced (plugins) or delivered (sender)"},
+		{"send_errors", Int, "count", "Failed POST attempts (sender)"},
+		{"send_drops", Int, "count", "Points dropped by the sender: queue full, 4xx, or retries exhausted"},
+	},
+})

@@ -1,0 +1,231 @@
+package netflow
+
+import (
+	"net/netip"
+	"strconv"
+	"time"
+
+	"netobs.local/agent/externals/ebpf/internal/flowtags"
+	"netobs.local/agent/externals/ebpf/internal/lp"
+	"netobs.local/agent/externals/ebpf/internal/measure"
+)
+
+// Role of a connection's local end, as the kernel saw it open.
+const (
+	roleUnknown = 0 // established before the collector started
+	roleClient  = 1
+	roleServer  = 2
+)
+
+// connID tells apart two connections that reuse one sk address.
+type connID struct{ sk, start uint64 }
+
+type tracked struct {
+	last   netflowTcpStats // counters already reported
+	missed int             // flushes in a row the conn was absent from the map
+}
+
+// groupKey is everything a netflow point's tags depend on.
+type groupKey struct {
+	pid  uint32
+	comm string
+	tags flowtags.Tags
+}
+
+type group struct {
+	tcp                     bool
+	bytesRead, bytesWritten uint64
+	retransmits             uint64
+	rttSum, rttVarSum, rttN uint64
+	established, closed     uint64
+}
+
+// Direction decides the direction of flows whose opener is unknown.
+type Direction interface {
+	Outgoing(netns uint32, transport string, localPort, ephemeralStart uint16) bool
+}
+
+// aggregator turns kernel snapshots and close events into per-interval
+// netflow points. It is pure userspace, fed by the plugin (or by tests).
+type aggregator struct {
+	tags      flowtags.Builder
+	direction Direction
+	known     map[connID]*tracked
+	closed    map[connID]bool // closed since the previous flush: ignore late map sightings
+	groups    map[groupKey]*group
+	udpLast   map[netflowUdpKey][2]uint64
+}
+
+func newAggregator(b flowtags.Builder, d Direction) *aggregator {
+	return &aggregator{tags: b, direction: d, known: map[connID]*tracked{}, closed: map[connID]bool{},
+		groups: map[groupKey]*group{}, udpLast: map[netflowUdpKey][2]uint64{}}
+}
+
+// live accounts a connection found in the conns map at flush time.
+func (a *aggregator) live(sk uint64, c *netflowConn) {
+	id := connID{sk, c.StartNs}
+	if a.closed[id] {
+		return
+	}
+	t := a.known[id]
+	if t == nil {
+		t = &tracked{}
+		a.known[id] = t
+		if c.Role == roleUnknown {
+			t.last = c.Stats // older than us: its history is not this interval's
+		} else {
+			a.group(c).established++
+		}
+	}
+	t.missed = -1 // seen in this flush (reset to 0 by sweep)
+	a.addDelta(c, &t.last)
+}
+
+// closedConn accounts a close event as soon as it is read.
+func (a *aggregator) closedConn(ev *netflowConnCloseEvent) {
+	c := &ev.Conn
+	id := connID{ev.Sk, c.StartNs}
+	t := a.known[id]
+	if t == nil {
+		t = &tracked{}
+		if c.Role != roleUnknown {
+			a.group(c).established++
+		}
+	}
+	a.addDelta(c, &t.last)
+	a.group(c).closed++
+	delete(a.known, id)
+	a.closed[id] = true
+}
+
+func (a *aggregator) addDelta(c *netflowConn, last *netflowTcpStats) {
+	cur := c.Stats
+	read, written := sub(cur.BytesRead, last.BytesRead), sub(cur.BytesWritten, last.BytesWritten)
+	retrans := sub(uint64(cur.TotalRetrans), uint64(last.TotalRetrans))
+	*last = cur
+	g := a.group(c)
+	g.bytesRead += read
+	g.bytesWritten += written
+	g.retransmits += retrans
+	if read+written+retrans > 0 && cur.SrttUs > 0 {
+		g.rttSum += uint64(cur.SrttUs)
+		g.rttVarSum += uint64(cur.RttvarUs)
+		g.rttN++
+	}
+}
+
+func sub(a, b uint64) uint64 {
+	if a < b {
+		return 0
+	}
+	return a - b
+}
+
+func (a *aggregator) group(c *netflowConn) *group {
+	outgoing := c.Role == roleClient
+	if c.Role == roleUnknown {
+		outgoing = a.direction.Outgoing(c.Tuple.Netns, "tcp", c.Tuple.Sport, a.tags.EphemeralStart)
+	}
+	return a.groupFor(c.Pid, cString(c.Comm), &c.Tuple, "tcp", outgoing, true)
+}
+
+func (a *aggregator) groupFor(pid uint32, comm string, t *netflowFlowTuple, transport string, outgoing, tcp bool) *group {
+	local, remote := endpoints(t)
+	key := groupKey{pid: pid, comm: comm, tags: a.tags.Build(flowtags.Flow{
+		Transport: transport, Local: local, Remote: remote, Outgoing: outgoing})}
+	g := a.groups[key]
+	if g == nil {
+		g = &group{tcp: tcp}
+		a.groups[key] = g
+	}
+	return g
+}
+
+// udp accounts one udp_flows entry; it reports whether the entry has been
+// idle for long enough to be deleted from the kernel map.
+func (a *aggregator) udp(k *netflowUdpKey, s *netflowUdpStats, idle bool) (remove bool) {
+	last := a.udpLast[*k]
+	sent, recv := sub(s.BytesSent, last[0]), sub(s.BytesRecv, last[1])
+	a.udpLast[*k] = [2]uint64{s.BytesSent, s.BytesRecv}
+	if sent+recv > 0 {
+		outgoing := a.direction.Outgoing(k.Tuple.Netns, "udp", k.Tuple.Sport, a.tags.EphemeralStart)
+		g := a.groupFor(k.Pid, cString(s.Comm), &k.Tuple, "udp", outgoing, false)
+		g.bytesWritten += sent
+		g.bytesRead += recv
+		return false
+	}
+	if idle {
+		delete(a.udpLast, *k)
+	}
+	return idle
+}
+
+// flush returns the interval's points and starts the next interval.
+// Connections absent from the map twice in a row lost their close event
+// (a counted kernel drop) and are forgotten.
+func (a *aggregator) flush(now time.Time, extra []lp.Tag) []lp.Point {
+	for id, t := range a.known {
+		if t.missed >= 1 {
+			delete(a.known, id)
+			continue
+		}
+		t.missed++
+	}
+	clear(a.closed)
+	pts := make([]lp.Point, 0, len(a.groups))
+	for k, g := range a.groups {
+		if g.bytesRead+g.bytesWritten+g.retransmits+g.established+g.closed == 0 {
+			continue
+		}
+		pts = append(pts, netflowPoint(k, g, now, extra))
+	}
+	clear(a.groups)
+	return pts
+}
+
+func netflowPoint(k groupKey, g *group, now time.Time, extra []lp.Tag) lp.Point {
+	name := k.comm
+	if k.pid == 0 || name == "" {
+		name = "N/A"
+	}
+	tags := make([]lp.Tag, 0, len(measure.Netflow.Tags)+len(extra))
+	tags = append(tags, lp.Tag{Key: "pid", Value: strconv.FormatUint(uint64(k.pid), 10)},
+		lp.Tag{Key: "process_name", Value: name}, lp.Tag{Key: "source", Value: "netflow"})
+	tags = k.tags.Append(tags)
+	for _, t := range measure.Netflow.Tags { // the tags we cannot know yet are N/A
+		if !hasTag(tags, t.Name) && !hasTag(extra, t.Name) {
+			tags = append(tags, lp.Tag{Key: t.Name, Value: "N/A"})
+		}
+	}
+	tags = append(tags, extra...)
+	fields := []lp.Field{lp.Int("bytes_read", int64(g.bytesRead)), lp.Int("bytes_written", int64(g.bytesWritten))}
+	if g.tcp {
+		fields = append(fields, lp.Int("retransmits", int64(g.retransmits)),
+			lp.Int("tcp_established", int64(g.established)), lp.Int("tcp_closed", int64(g.closed)))
+		if g.rttN > 0 {
+			fields = append(fields, lp.Int("rtt", int64(g.rttSum/g.rttN)), lp.Int("rtt_var", int64(g.rttVarSum/g.rttN)))
+		}
+	}
+	return lp.Point{Name: measure.Netflow.Name, Tags: tags, Fields: fields, Time: now}
+}
+
+func hasTag(tags []lp.Tag, key string) bool {
+	for _, t := range tags {
+		if t.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// endpoints converts a kernel tuple to local and remote address:port.
+func endpoints(t *netflowFlowTuple) (local, remote netip.AddrPort) {
+	return netip.AddrPortFrom(addr(t.Family, t.Saddr), t.Sport), netip.AddrPortFrom(addr(t.Family, t.Daddr), t.Dport)
+}
+
+func addr(family uint16, b [16]uint8) netip.Addr {
+	if family == 2 { // AF_INET
+		return netip.AddrFrom4([4]byte(b[:4]))
+	}
+	return netip.AddrFrom16(b)
+}

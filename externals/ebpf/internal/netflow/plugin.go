@@ -1,0 +1,237 @@
+// Package netflow is the ebpf-net plugin's L4 part: TCP connections and UDP
+// flows counted in the kernel (bpf/netflow/netflow.c) and aggregated per
+// interval into netflow points.
+package netflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
+
+	"netobs.local/agent/externals/ebpf/internal/deliver"
+	"netobs.local/agent/externals/ebpf/internal/flowtags"
+	"netobs.local/agent/externals/ebpf/internal/loader"
+	"netobs.local/agent/externals/ebpf/internal/lp"
+)
+
+// Config is what the plugin needs from the command line.
+type Config struct {
+	Interval        time.Duration
+	EphemeralStart  uint16
+	ExcludeLoopback bool
+	IPv6Disabled    bool
+	ProcRoot        string   // /proc, or the host's proc from a container
+	Tags            []lp.Tag // host and --tags, added to every point
+}
+
+const (
+	readDeadline = 20 * time.Millisecond // the longest a record waits without a wakeup
+	wakeupBytes  = 64 << 10
+	queueLen     = 8192
+)
+
+// Plugin is the loaded netflow collector. Lifecycle: Load, Start, Stop, Close.
+type Plugin struct {
+	cfg  Config
+	sink deliver.Sink
+	log  *slog.Logger
+
+	objs    netflowObjects
+	objects loader.Stack // maps, programs, reader: closed by Close
+	links   loader.Stack // attachments: closed by Stop
+	reader  *ringbuf.Reader
+	degrade []string
+
+	queue     chan netflowConnCloseEvent
+	agg       *aggregator
+	listeners *flowtags.Listeners
+	self      selfStats
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New returns an unloaded plugin.
+func New(cfg Config, sink deliver.Sink, log *slog.Logger) *Plugin {
+	listeners := flowtags.NewListeners(cfg.ProcRoot)
+	return &Plugin{
+		cfg: cfg, sink: sink, log: log,
+		queue:     make(chan netflowConnCloseEvent, queueLen),
+		listeners: listeners,
+		agg:       newAggregator(flowtags.Builder{EphemeralStart: cfg.EphemeralStart}, listeners),
+	}
+}
+
+// Name is the plugin name of --enabled.
+func (p *Plugin) Name() string { return "ebpf-net" }
+
+// Load loads the BPF objects with the configuration in their constants.
+func (p *Plugin) Load() error {
+	spec, err := loadNetflow()
+	if err != nil {
+		return fmt.Errorf("ebpf-net: read embedded object: %w", err)
+	}
+	for name, v := range map[string]any{
+		"wakeup_bytes": uint64(wakeupBytes), "exclude_loopback": p.cfg.ExcludeLoopback, "ipv6_disabled": p.cfg.IPv6Disabled,
+	} {
+		if err := spec.Variables[name].Set(v); err != nil {
+			return fmt.Errorf("ebpf-net: set %s: %w", name, err)
+		}
+	}
+	if err := spec.LoadAndAssign(&p.objs, nil); err != nil {
+		var ve *ebpf.VerifierError
+		if errors.As(err, &ve) {
+			return fmt.Errorf("ebpf-net: the verifier rejected a program: %+v", ve)
+		}
+		return fmt.Errorf("ebpf-net: load BPF objects: %w", err)
+	}
+	p.objects.Push(&p.objs)
+	p.reader, err = ringbuf.NewReader(p.objs.Events)
+	if err != nil {
+		p.objects.Close()
+		return fmt.Errorf("ebpf-net: ring buffer reader: %w", err)
+	}
+	p.objects.Push(p.reader)
+	return nil
+}
+
+// Start attaches the programs and starts reading. Only the connection
+// lifecycle hook is required; the others degrade what is reported.
+func (p *Plugin) Start(ctx context.Context) error {
+	for _, h := range Hooks() {
+		l, err := loader.Tracepoint(h.prog(&p.objs), h.Group, h.Event)
+		if err != nil {
+			if h.Required {
+				p.links.Close()
+				return fmt.Errorf("ebpf-net: %w", err)
+			}
+			p.degrade = append(p.degrade, fmt.Sprintf("%s/%s off (%s): %v", h.Group, h.Event, h.WithoutIt, err))
+			p.log.Warn("ebpf-net: degraded", "hook", h.Group+"/"+h.Event, "without it", h.WithoutIt, "err", err)
+			continue
+		}
+		p.links.Push(l)
+	}
+	if err := p.listeners.Refresh(); err != nil {
+		p.log.Warn("ebpf-net: listening ports", "err", err)
+	}
+	ctx, p.cancel = context.WithCancel(ctx)
+	p.wg.Add(2)
+	go func() { defer p.wg.Done(); p.readLoop(ctx) }()
+	go func() { defer p.wg.Done(); p.runLoop(ctx) }()
+	return nil
+}
+
+// Stop detaches the programs, then reads and reports what is left, so
+// connections closed since the last flush are not lost.
+func (p *Plugin) Stop() error {
+	err := p.links.Close()
+	if p.cancel != nil {
+		p.cancel()
+		p.wg.Wait()
+	}
+	return err
+}
+
+// Close frees the maps, programs and reader.
+func (p *Plugin) Close() error { return p.objects.Close() }
+
+// readLoop moves ring-buffer records into the queue. With batched wakeups
+// the deadline is what bounds the latency of a record.
+func (p *Plugin) readLoop(ctx context.Context) {
+	var rec ringbuf.Record
+	for ctx.Err() == nil {
+		p.reader.SetDeadline(time.Now().Add(readDeadline))
+		for {
+			err := p.reader.ReadInto(&rec)
+			if err != nil {
+				if !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, ringbuf.ErrClosed) {
+					p.log.Error("ebpf-net: ring buffer", "err", err)
+				}
+				break
+			}
+			p.self.events.Add(1)
+			ev, err := decodeRecord(rec.RawSample)
+			if err != nil {
+				p.self.decodeErrors.Add(1)
+				continue
+			}
+			select {
+			case p.queue <- ev:
+			default:
+				p.self.queueDrops.Add(1)
+			}
+		}
+	}
+}
+
+func (p *Plugin) runLoop(ctx context.Context) {
+	tick := time.NewTicker(p.cfg.Interval)
+	defer tick.Stop()
+	for {
+		select {
+		case ev := <-p.queue:
+			p.agg.closedConn(&ev)
+		case <-tick.C:
+			p.flush()
+		case <-ctx.Done():
+			p.flush()
+			return
+		}
+	}
+}
+
+// flush drains the queue, reads the live counters and emits the interval.
+func (p *Plugin) flush() {
+	now := time.Now()
+	for drained := false; !drained; {
+		select {
+		case ev := <-p.queue:
+			p.agg.closedConn(&ev)
+		default:
+			drained = true
+		}
+	}
+	if err := p.listeners.Refresh(); err != nil {
+		p.log.Warn("ebpf-net: listening ports", "err", err)
+	}
+	var sk uint64
+	var c netflowConn
+	it := p.objs.Conns.Iterate()
+	for it.Next(&sk, &c) {
+		p.agg.live(sk, &c)
+	}
+	if err := it.Err(); err != nil {
+		p.log.Warn("ebpf-net: iterate conns", "err", err)
+	}
+	p.flushUDP()
+	pts := p.agg.flush(now, p.cfg.Tags)
+	p.self.points.Add(uint64(len(pts)))
+	p.sink.Write("network", "ebpf-net/netflow", pts)
+	p.sink.Write("metric", "ebpf-net/datakit_ebpf", []lp.Point{p.selfPoint(now)})
+}
+
+func (p *Plugin) flushUDP() {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) // bpf_ktime_get_ns's clock
+	idleBefore := uint64(ts.Nano()) - uint64(3*p.cfg.Interval)
+	var k netflowUdpKey
+	var s netflowUdpStats
+	var stale []netflowUdpKey
+	it := p.objs.UdpFlows.Iterate()
+	for it.Next(&k, &s) {
+		if p.agg.udp(&k, &s, s.LastNs < idleBefore) {
+			stale = append(stale, k)
+		}
+	}
+	for i := range stale {
+		_ = p.objs.UdpFlows.Delete(&stale[i])
+	}
+}

@@ -1,0 +1,70 @@
+package netflow
+
+import (
+	"sync/atomic"
+
+	"github.com/cilium/ebpf"
+	"time"
+
+	"netobs.local/agent/externals/ebpf/internal/lp"
+	"netobs.local/agent/externals/ebpf/internal/measure"
+)
+
+// selfStats counts the plugin's own work and losses; selfPoint reports
+// them per interval as a datakit_ebpf point.
+type selfStats struct {
+	events, decodeErrors, queueDrops, points atomic.Uint64
+
+	last map[string]uint64 // cumulative values at the previous report
+}
+
+func (p *Plugin) selfPoint(now time.Time) lp.Point {
+	s := &p.self
+	cur := map[string]uint64{
+		"events":        s.events.Load(),
+		"decode_errors": s.decodeErrors.Load(),
+		"queue_drops":   s.queueDrops.Load(),
+		"points":        s.points.Load(),
+	}
+	cur["kernel_drops"] = p.kernelDrops(uint32(netflowDropReasonDROP_RINGBUF_FULL))
+	cur["map_full_drops"] = p.kernelDrops(uint32(netflowDropReasonDROP_CONN_MAP_FULL)) +
+		p.kernelDrops(uint32(netflowDropReasonDROP_UDP_MAP_FULL))
+	var runs, ns uint64
+	for _, prog := range p.programs() {
+		if st, err := prog.Stats(); err == nil {
+			runs += st.RunCount
+			ns += uint64(st.Runtime)
+		}
+	}
+	cur["bpf_run_count"], cur["bpf_run_time_ns"] = runs, ns
+
+	pt := lp.Point{Name: measure.Collector.Name, Time: now,
+		Tags: append([]lp.Tag{{Key: "plugin", Value: p.Name()}}, p.cfg.Tags...)}
+	for _, f := range measure.Collector.Fields {
+		v, ok := cur[f.Name]
+		if !ok {
+			continue
+		}
+		pt.Fields = append(pt.Fields, lp.Int(f.Name, int64(v-s.last[f.Name])))
+	}
+	s.last = cur
+	return pt
+}
+
+// kernelDrops sums one reason's per-CPU counter.
+func (p *Plugin) kernelDrops(reason uint32) uint64 {
+	var perCPU []uint64
+	if err := p.objs.Drops.Lookup(reason, &perCPU); err != nil {
+		return 0
+	}
+	var n uint64
+	for _, v := range perCPU {
+		n += v
+	}
+	return n
+}
+
+func (p *Plugin) programs() []*ebpf.Program {
+	o := &p.objs
+	return []*ebpf.Program{o.OnInetSockSetState, o.OnTcpRetransmitSkb, o.OnSockSendLength, o.OnSockRecvLength}
+}
