@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 )
 
 // Output delivers encoded batches to one destination. The pipeline puts a
@@ -19,6 +20,18 @@ type Output interface {
 	// example a 4xx from the backend); any other error is retried with backoff.
 	Write(ctx context.Context, category string, lp []byte) error
 	Close() error
+}
+
+// Batching is implemented by outputs that want the queue worker to merge
+// queued batches (of one category) into bigger writes, up to these bounds. A
+// single queued batch larger than the bounds is still written whole.
+type Batching interface {
+	BatchLimits() (points, bytes int)
+}
+
+// Backoff is implemented by outputs with their own retry delay bounds.
+type Backoff interface {
+	RetryBackoff() (min, max time.Duration)
 }
 
 // ErrPermanent marks a rejection that retrying cannot fix.

@@ -1,0 +1,150 @@
+// Package local is the local store output: line protocol files under
+// <dir>/<category>/, rotated by size and age and pruned by total size and
+// age, plus a bounded in-memory window of recent points that answers
+// pipeline.Query (GET /v1/query).
+package local
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+
+	"netobs.local/agent/datakit/internal/outputs"
+	"netobs.local/agent/datakit/internal/pipeline"
+	"netobs.local/agent/datakit/internal/point"
+)
+
+//go:embed sample.conf
+var sample string
+
+func init() {
+	outputs.Add("local", sample, func() outputs.Config { return DefaultConfig() })
+}
+
+// Config is `[[outputs.local]]`.
+type Config struct {
+	Dir           string        `toml:"dir"`
+	MaxFileBytes  int64         `toml:"max_file_bytes"`
+	MaxFileAge    time.Duration `toml:"max_file_age"`
+	MaxTotalBytes int64         `toml:"max_total_bytes"`
+	MaxAge        time.Duration `toml:"max_age"`
+	WindowPoints  int           `toml:"window_points"`
+	WindowAge     time.Duration `toml:"window_age"`
+}
+
+// DefaultConfig is the configuration of the default local store.
+func DefaultConfig() *Config {
+	return &Config{
+		MaxFileBytes: 32 << 20, MaxFileAge: time.Hour,
+		MaxTotalBytes: 1 << 30, MaxAge: 7 * 24 * time.Hour,
+		WindowPoints: 100_000, WindowAge: 15 * time.Minute,
+	}
+}
+
+// Build validates c and opens the store.
+func (c *Config) Build(env outputs.Env) (outputs.Output, error) {
+	for _, chk := range []struct {
+		key string
+		bad bool
+	}{
+		{"max_file_bytes", c.MaxFileBytes <= 0},
+		{"max_file_age", c.MaxFileAge <= 0},
+		{"max_total_bytes", c.MaxTotalBytes < c.MaxFileBytes},
+		{"max_age", c.MaxAge <= 0},
+		{"window_points", c.WindowPoints < 0},
+		{"window_age", c.WindowAge <= 0},
+	} {
+		if chk.bad {
+			return nil, fmt.Errorf("outputs.local: %s: must be positive (max_total_bytes at least max_file_bytes)", chk.key)
+		}
+	}
+	dir := c.Dir
+	if dir == "" {
+		if env.DataDir == "" {
+			return nil, errors.New("outputs.local: dir: not set and no data_dir")
+		}
+		dir = filepath.Join(env.DataDir, "local")
+	}
+	files, err := openFiles(dir, *c, env.Log)
+	if err != nil {
+		return nil, fmt.Errorf("outputs.local: %w", err)
+	}
+	return &Local{files: files, window: newWindow(c.WindowPoints, c.WindowAge)}, nil
+}
+
+// Local is the local store.
+type Local struct {
+	files  *files
+	window *window
+}
+
+var _ pipeline.Querier = (*Local)(nil)
+
+// Write appends lp to the category's current file, fsyncs it (so the queue
+// may forget the batch) and adds the points to the window.
+func (l *Local) Write(_ context.Context, category string, lp []byte) error {
+	if !point.ValidCategory(category) {
+		return fmt.Errorf("%w: unknown category %q", outputs.ErrPermanent, category)
+	}
+	if err := l.files.write(category, lp); err != nil {
+		return err
+	}
+	pts, err := decode(lp)
+	if err != nil { // the pipeline encoded it: this would be a bug, and the file has it anyway
+		return fmt.Errorf("%w: decoding for the window: %v", outputs.ErrPermanent, err)
+	}
+	l.window.add(category, pts, time.Now())
+	return nil
+}
+
+// Query answers from the in-memory window.
+func (l *Local) Query(q pipeline.Query) []*point.Point { return l.window.query(q, time.Now()) }
+
+// Close closes the current files.
+func (l *Local) Close() error { return l.files.close() }
+
+// decode turns line protocol back into points, copying what the decoder lends.
+func decode(lp []byte) ([]*point.Point, error) {
+	dec := lineprotocol.NewDecoderWithBytes(lp)
+	var pts []*point.Point
+	for dec.Next() {
+		name, err := dec.Measurement()
+		if err != nil {
+			return nil, err
+		}
+		p := &point.Point{Name: string(name)}
+		for {
+			k, v, err := dec.NextTag()
+			if err != nil {
+				return nil, err
+			}
+			if k == nil {
+				break
+			}
+			p.Tags = append(p.Tags, point.Tag{Key: string(k), Value: string(v)})
+		}
+		for {
+			k, v, err := dec.NextField()
+			if err != nil {
+				return nil, err
+			}
+			if k == nil {
+				break
+			}
+			if v.Kind() == lineprotocol.String {
+				v, _ = lineprotocol.StringValue(v.StringV())
+			}
+			p.Fields = append(p.Fields, point.Field{Key: string(k), Value: v})
+		}
+		if p.Time, err = dec.Time(lineprotocol.Nanosecond, time.Time{}); err != nil {
+			return nil, err
+		}
+		pts = append(pts, p)
+	}
+	return pts, nil
+}
