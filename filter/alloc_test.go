@@ -1,55 +1,31 @@
 package filter
 
-import "testing"
+import (
+	"testing"
 
-// netlogRecord is a Record the way the collector would implement one: a
-// struct with a field per schema entry.
-type netlogRecord struct {
-	tcp, udp, ipv4, ipv6                                       bool
-	srcPort, dstPort                                           int64
-	ipSaddr, ipDaddr, ip6Saddr, ip6Daddr, k8sSrcPod, k8sDstPod string
-}
+	"netobs.local/agent/filter/internal/benchdata"
+)
 
-func (r *netlogRecord) Bool(i int) bool {
-	switch i {
-	case 0:
-		return r.tcp
-	case 1:
-		return r.udp
-	case 2:
-		return r.ipv4
-	case 3:
-		return r.ipv6
+// Packet's methods must follow Netlog's field order.
+func TestPacketFieldOrder(t *testing.T) {
+	p := &benchdata.Packet{TCP: true, UDP: true, IPv4: true, IPv6: true, SrcPort: 4, DstPort: 5,
+		IPSaddr: "ip_saddr", IPDaddr: "ip_daddr", IP6Saddr: "ip6_saddr", IP6Daddr: "ip6_daddr", K8sSrcPod: "k8s_src_pod", K8sDstPod: "k8s_dst_pod"}
+	for i, f := range Netlog.Fields() {
+		switch f.Kind {
+		case Bool:
+			if !p.Bool(i) || p.Int(i) != 0 || p.Str(i) != "" {
+				t.Errorf("field %d %s", i, f.Name)
+			}
+		case Int:
+			if p.Int(i) != int64(i) || p.Bool(i) || p.Str(i) != "" {
+				t.Errorf("field %d %s", i, f.Name)
+			}
+		case String:
+			if p.Str(i) != f.Name || p.Bool(i) || p.Int(i) != 0 {
+				t.Errorf("field %d %s", i, f.Name)
+			}
+		}
 	}
-	return false
-}
-
-func (r *netlogRecord) Int(i int) int64 {
-	switch i {
-	case 4:
-		return r.srcPort
-	case 5:
-		return r.dstPort
-	}
-	return 0
-}
-
-func (r *netlogRecord) Str(i int) string {
-	switch i {
-	case 6:
-		return r.ipSaddr
-	case 7:
-		return r.ipDaddr
-	case 8:
-		return r.ip6Saddr
-	case 9:
-		return r.ip6Daddr
-	case 10:
-		return r.k8sSrcPod
-	case 11:
-		return r.k8sDstPod
-	}
-	return ""
 }
 
 // everything uses every operator and function, with nothing true, so Match
@@ -68,12 +44,12 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	records := map[string]*netlogRecord{
-		"ipv4":          {ipv4: true, srcPort: 1, dstPort: 443, ipSaddr: "192.168.1.1", ipDaddr: "192.168.1.2", k8sSrcPod: "web-1", k8sDstPod: "10.0.0.0/16"},
-		"ipv6":          {ipv4: true, srcPort: 1, dstPort: 443, ip6Saddr: "2001:db8::1", ip6Daddr: "2001:db8::2%eth0", k8sSrcPod: "web-1", k8sDstPod: "fe80::/10"},
-		"mapped":        {ipv4: true, srcPort: 1, dstPort: 443, ip6Saddr: "::ffff:192.168.1.1", ip6Daddr: "::ffff:192.168.1.1", k8sDstPod: "10.0.0.0/8", k8sSrcPod: "web-1"},
-		"bad addresses": {ipv4: true, srcPort: 1, dstPort: 443, ipSaddr: "x", ipDaddr: "300.1.1.1", k8sDstPod: "not a cidr", k8sSrcPod: "web-1"},
-		"empty":         {ipv4: true, srcPort: 1, dstPort: 443, k8sSrcPod: "web-1", k8sDstPod: "web-1-x"},
+	records := map[string]*benchdata.Packet{
+		"ipv4":          {IPv4: true, SrcPort: 1, DstPort: 443, IPSaddr: "192.168.1.1", IPDaddr: "192.168.1.2", K8sSrcPod: "web-1", K8sDstPod: "10.0.0.0/16"},
+		"ipv6":          {IPv4: true, SrcPort: 1, DstPort: 443, IP6Saddr: "2001:db8::1", IP6Daddr: "2001:db8::2%eth0", K8sSrcPod: "web-1", K8sDstPod: "fe80::/10"},
+		"mapped":        {IPv4: true, SrcPort: 1, DstPort: 443, IP6Saddr: "::ffff:192.168.1.1", IP6Daddr: "::ffff:192.168.1.1", K8sDstPod: "10.0.0.0/8", K8sSrcPod: "web-1"},
+		"bad addresses": {IPv4: true, SrcPort: 1, DstPort: 443, IPSaddr: "x", IPDaddr: "300.1.1.1", K8sDstPod: "not a cidr", K8sSrcPod: "web-1"},
+		"empty":         {IPv4: true, SrcPort: 1, DstPort: 443, K8sSrcPod: "web-1", K8sDstPod: "web-1-x"},
 	}
 	for name, rec := range records {
 		if rule, dropped := r.Match(rec); dropped {

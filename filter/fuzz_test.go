@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"netobs.local/agent/filter/internal/benchdata"
 )
 
 // FuzzCompileMatch compiles arbitrary rule text and evaluates whatever
@@ -44,8 +46,8 @@ func FuzzCompileMatch(f *testing.F) {
 			}
 			return
 		}
-		rec := &netlogRecord{tcp: b, udp: !b, ipv4: b, ipv6: !b, srcPort: n, dstPort: n / 2,
-			ipSaddr: s4, ipDaddr: s, ip6Saddr: s6, ip6Daddr: s, k8sSrcPod: s, k8sDstPod: s4}
+		rec := &benchdata.Packet{TCP: b, UDP: !b, IPv4: b, IPv6: !b, SrcPort: n, DstPort: n / 2,
+			IPSaddr: s4, IPDaddr: s, IP6Saddr: s6, IP6Daddr: s, K8sSrcPod: s, K8sDstPod: s4}
 		rule, dropped := r.Match(rec)
 		if dropped != (rule >= 0) || rule >= r.Len() {
 			t.Fatalf("Match = %d, %v with %d rules", rule, dropped, r.Len())
