@@ -24,7 +24,7 @@ func init() {
 
 // Config is `[[outputs.stdout]]`.
 type Config struct {
-	Categories []string `toml:"categories"`
+	Categories []string  `toml:"categories"`
 	w          io.Writer // os.Stdout unless a test sets it
 }
 
