@@ -26,25 +26,40 @@ func (e *Error) Error() string {
 	b.WriteString(strconv.Itoa(e.Col))
 	b.WriteString(": ")
 	b.WriteString(e.Msg)
-	b.WriteString("\n    ")
-	b.WriteString(e.line)
-	b.WriteString("\n    ")
-	// Reproduce tabs so the caret lines up whatever the tab width.
-	col := 1
-	for _, r := range e.line {
-		if col >= e.Col {
-			break
+	// Long lines (a whole rule set in one environment variable) are cut to
+	// a window around the column.
+	line, col := []rune(e.line), e.Col-1
+	from, to, pre, post := 0, len(line), "", ""
+	if len(line) > 2*excerptHalf {
+		from, to = max(0, col-excerptHalf), min(len(line), col+excerptHalf)
+		if from > 0 {
+			pre = "..."
 		}
-		if r == '\t' {
+		if to < len(line) {
+			post = "..."
+		}
+	}
+	b.WriteString("\n    ")
+	b.WriteString(pre)
+	b.WriteString(string(line[from:to]))
+	b.WriteString(post)
+	b.WriteString("\n    ")
+	b.WriteString(strings.Repeat(" ", len(pre)))
+	// Reproduce tabs so the caret lines up whatever the tab width.
+	for i := from; i < col && i < to; i++ {
+		if line[i] == '\t' {
 			b.WriteByte('\t')
 		} else {
 			b.WriteByte(' ')
 		}
-		col++
 	}
 	b.WriteByte('^')
 	return b.String()
 }
+
+// excerptHalf is how many characters of a long line are shown either side
+// of the error.
+const excerptHalf = 60
 
 // ErrorList holds several compile errors in source order. Compile returns a
 // lone *Error when there is one error and an ErrorList when there are more;

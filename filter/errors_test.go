@@ -92,6 +92,9 @@ func TestCompileErrors(t *testing.T) {
 		{"int rule", "dst_port", []string{`1:1: a rule must be bool, but this one is int; compare it with == or !=`}},
 		{"string rule", "  'x'", []string{`1:3: a rule must be bool, but this one is string; compare it with == or !=`}},
 
+		{"nested too deep", strings.Repeat("(", 2000) + "tcp" + strings.Repeat(")", 2000), []string{`1:1001: expression nested more than 1000 deep`}},
+		{"! nested too deep", strings.Repeat("!", 5000) + "tcp", []string{`1:1001: expression nested more than 1000 deep`}},
+
 		// Several errors: all reported, in source order, one per bad rule
 		// plus every type error within a rule.
 		{"several", "tcp &&\n;src_prot == 1; dst_port == 'x' || udp == 1\nipv6", []string{
@@ -153,6 +156,17 @@ func TestErrorRendering(t *testing.T) {
 	want = "1:1: unknown field a\n    a; b\n    ^\n1:4: unknown field b\n    a; b\n       ^"
 	if err == nil || err.Error() != want {
 		t.Errorf("ErrorList.Error() =\n%v\nwant\n%s", err, want)
+	}
+}
+
+func TestLongLineExcerpt(t *testing.T) {
+	src := strings.Repeat("tcp; ", 40) + "src_prot == 80; " + strings.Repeat("udp; ", 40)
+	_, err := Compile(src, Netlog)
+	want := "1:201: unknown field src_prot (did you mean src_port?)\n" +
+		"    ...tcp; tcp; tcp; tcp; tcp; tcp; tcp; tcp; tcp; tcp; tcp; tcp; src_prot == 80; udp; udp; udp; udp; udp; udp; udp; udp; udp;...\n" +
+		"       " + strings.Repeat(" ", 60) + "^"
+	if err == nil || err.Error() != want {
+		t.Errorf("Error() =\n%v\nwant\n%s", err, want)
 	}
 }
 

@@ -54,11 +54,12 @@ type parsedRule struct {
 // separate rules, except inside parentheses and right after an operator,
 // '!', '(' or ',', where they are spaces.
 type parser struct {
-	toks  []token
-	i     int
-	depth int // open parentheses
-	last  token
-	errs  *errorSink
+	toks    []token
+	i       int
+	depth   int // open parentheses
+	nesting int // active unary() calls
+	last    token
+	errs    *errorSink
 }
 
 // bailout unwinds a rule after a syntax error has been reported.
@@ -87,7 +88,7 @@ func (p *parser) rule() (r parsedRule, ok bool) {
 				panic(e)
 			}
 			// Resynchronise at the next rule separator.
-			p.depth = 0
+			p.depth, p.nesting = 0, 0
 			for k := p.tok().kind; k != tNewline && k != tSemi && k != tEOF; k = p.tok().kind {
 				p.next()
 			}
@@ -176,7 +177,16 @@ func (p *parser) comparison() node {
 	return x
 }
 
+// maxNesting bounds the recursion of the parser and compiler on inputs
+// like "((((...": far beyond any real rule, far below any stack limit.
+const maxNesting = 1000
+
 func (p *parser) unary() node {
+	p.nesting++
+	defer func() { p.nesting-- }()
+	if p.nesting > maxNesting {
+		p.fail(p.tok().pos, fmt.Sprintf("expression nested more than %d deep", maxNesting))
+	}
 	if t := p.tok(); t.kind == tNot {
 		p.nextContinued()
 		return &notExpr{p: t.pos, x: p.unary()}

@@ -37,6 +37,8 @@ func TestRunTool(t *testing.T) {
 			"drop 1 (rule at rules:2:1: ip_saddr == \"1.1.1.1\" && (src_port == 80 || dst_port == 80))\n", "", true},
 		{"drop by CIDR", []string{"--rules", seedRules, "--record", `{"ip_saddr":"127.0.0.53"}`}, 0,
 			"drop 2 (rule at rules:3:1: ipnet_contains(\"127.0.0.0/8\", ip_saddr))\n", "", true},
+		{"README example", []string{"--rules", `udp; ipnet_contains("127.0.0.0/8", ip_saddr)`, "--record", `{"ip_saddr":"127.0.0.53"}`}, 0,
+			"drop 1 (rule at rules:1:6: ipnet_contains(\"127.0.0.0/8\", ip_saddr))\n", "", true},
 		{"keep", []string{"--rules", seedRules, "--record", `{"tcp":true,"ipv4":true,"src_port":80,"ip_saddr":"10.0.0.1"}`}, 0, "keep\n", "", true},
 		{"single-dash flags", []string{"-rules", "tcp", "-record", `{"tcp":true}`}, 0, "drop 0 (rule at rules:1:1: tcp)\n", "", true},
 		{"rules file", []string{"--rules-file", file, "--record", `{"ipv6":true}`}, 0,
