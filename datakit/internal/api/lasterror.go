@@ -1,0 +1,83 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+const (
+	lastErrorsKept     = 128
+	maxLastErrorBytes  = 64 << 10
+	maxLabelInputBytes = 64
+)
+
+// LastError is an error an input reported through POST /v1/lasterror.
+type LastError struct {
+	Input      string    `json:"input"`
+	Source     string    `json:"source"`
+	ErrContent string    `json:"err_content"`
+	Time       time.Time `json:"time"`
+}
+
+// errorRing keeps the most recent LastErrors.
+type errorRing struct {
+	mu   sync.Mutex
+	buf  []LastError
+	next int // index the next error goes to once buf is full
+}
+
+func newErrorRing(n int) *errorRing { return &errorRing{buf: make([]LastError, 0, n)} }
+
+func (r *errorRing) add(e LastError) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.buf) < cap(r.buf) {
+		r.buf = append(r.buf, e)
+		return
+	}
+	r.buf[r.next] = e
+	r.next = (r.next + 1) % len(r.buf)
+}
+
+// list returns the kept errors, oldest first.
+func (r *errorRing) list() []LastError {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]LastError, 0, len(r.buf))
+	out = append(out, r.buf[r.next:]...)
+	return append(out, r.buf[:r.next]...)
+}
+
+// LastErrors returns the most recent errors inputs reported, oldest first,
+// for monitoring.
+func (s *Server) LastErrors() []LastError { return s.errors.list() }
+
+func (s *Server) postLastError(c *gin.Context) {
+	var e LastError
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxLastErrorBytes))
+	if err := dec.Decode(&e); err != nil {
+		fail(c, http.StatusBadRequest, codeBadBody, "want a JSON object {input, source, err_content}: "+err.Error())
+		return
+	}
+	if e.Input == "" || e.ErrContent == "" {
+		fail(c, http.StatusBadRequest, codeInvalidParameter, "input and err_content are required")
+		return
+	}
+	e.Time = time.Now()
+	s.errors.add(e)
+	label := e.Input
+	if len(label) > maxLabelInputBytes {
+		label = label[:maxLabelInputBytes]
+	}
+	lastErrorsTotal.WithLabelValues(label).Inc()
+	s.log.Warn("input error", "input", e.Input, "source", e.Source, "err", e.ErrContent)
+	c.Status(http.StatusOK)
+}
+
+func (s *Server) getLastErrors(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"content": s.errors.list()})
+}

@@ -1,0 +1,36 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestLastError(t *testing.T) {
+	s, _ := newTestServer(t, Config{})
+	before := metricValue(t, s, `datakit_last_errors_total{input="ebpf"}`)
+	for i := range lastErrorsKept + 5 {
+		body := fmt.Sprintf(`{"input":"ebpf","source":"netflow","err_content":"error %d"}`, i)
+		if w := serve(s, "POST", "/v1/lasterror", strings.NewReader(body)); w.Code != 200 {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+	if got := metricValue(t, s, `datakit_last_errors_total{input="ebpf"}`) - before; got != lastErrorsKept+5 {
+		t.Errorf("counted %v", got)
+	}
+	errs := s.LastErrors()
+	if len(errs) != lastErrorsKept || errs[0].ErrContent != "error 5" || errs[len(errs)-1].ErrContent != fmt.Sprintf("error %d", lastErrorsKept+4) {
+		t.Fatalf("kept %d, first %+v", len(errs), errs[0])
+	}
+	w := serve(s, "GET", "/v1/lasterror", nil)
+	var got struct{ Content []LastError }
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil || len(got.Content) != lastErrorsKept {
+		t.Fatalf("%v %d", err, len(got.Content))
+	}
+
+	wantError(t, serve(s, "POST", "/v1/lasterror", strings.NewReader(`{"input":"x"}`)), 400, codeInvalidParameter, "err_content")
+	wantError(t, serve(s, "POST", "/v1/lasterror", strings.NewReader(`[`)), 400, codeBadBody, "want a JSON object")
+	big := `{"input":"x","err_content":"` + strings.Repeat("a", maxLastErrorBytes) + `"}`
+	wantError(t, serve(s, "POST", "/v1/lasterror", strings.NewReader(big)), 400, codeBadBody, "too large")
+}

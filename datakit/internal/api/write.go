@@ -1,0 +1,156 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"netobs.local/agent/datakit/internal/pipeline"
+	"netobs.local/agent/datakit/internal/point"
+)
+
+// writeParams are the query parameters of POST /v1/write/:category.
+type writeParams struct {
+	input      string
+	precision  point.Precision
+	ignoreHost bool // ignore_global_host_tags
+	echo       bool // echo=lp
+	dry        bool
+}
+
+func parseWriteParams(q url.Values) (writeParams, error) {
+	p := writeParams{input: q.Get("input")}
+	var err error
+	if p.precision, err = point.ParsePrecision(q.Get("precision")); err != nil {
+		return p, err
+	}
+	if p.ignoreHost, err = boolParam(q, "ignore_global_host_tags"); err != nil {
+		return p, err
+	}
+	if p.dry, err = boolParam(q, "dry"); err != nil {
+		return p, err
+	}
+	switch e := q.Get("echo"); e {
+	case "":
+	case "lp":
+		p.echo = true
+	default:
+		return p, fmt.Errorf("unknown echo %q (want lp)", e)
+	}
+	return p, nil
+}
+
+// boolParam reads a flag: absent is false, present without value is true.
+func boolParam(q url.Values, name string) (bool, error) {
+	v, ok := q[name]
+	if !ok {
+		return false, nil
+	}
+	if len(v) == 0 || v[0] == "" {
+		return true, nil
+	}
+	b, err := strconv.ParseBool(v[0])
+	if err != nil {
+		return false, fmt.Errorf("%s=%q is not a boolean", name, v[0])
+	}
+	return b, nil
+}
+
+func isJSON(contentType string) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt == "application/json"
+}
+
+// write decodes the whole body, then submits all of it or nothing.
+func (s *Server) write(c *gin.Context) {
+	category := c.Param("category")
+	if !point.ValidCategory(category) {
+		s.rejectWrite(c, "invalid", http.StatusBadRequest, codeInvalidCategory,
+			fmt.Sprintf("unknown category %q; valid categories: %s", category, strings.Join(point.Categories, ", ")))
+		return
+	}
+	params, err := parseWriteParams(c.Request.URL.Query())
+	if err != nil {
+		s.rejectWrite(c, category, http.StatusBadRequest, codeInvalidParameter, err.Error())
+		return
+	}
+	b, aerr := s.openBody(c)
+	if aerr != nil {
+		s.rejectWrite(c, category, aerr.status, aerr.code, aerr.msg)
+		return
+	}
+	opt := point.Options{Precision: params.precision, Limits: s.cfg.Limits}
+	jsonBody := isJSON(c.ContentType())
+	var pts []*point.Point
+	if jsonBody {
+		pts, err = point.DecodeJSON(b, opt)
+	} else {
+		pts, err = point.DecodeLP(b, opt)
+	}
+	switch {
+	case err != nil:
+		var pe *point.Error
+		if !errors.As(err, &pe) {
+			aerr := s.readError(c, err)
+			s.rejectWrite(c, category, aerr.status, aerr.code, aerr.msg)
+			return
+		}
+		code := codeInvalidLinePoint
+		if pe.Kind == point.Limit {
+			code = codePointLimit
+		} else if jsonBody {
+			code = codeInvalidJSONPoint
+		}
+		s.rejectWrite(c, category, http.StatusBadRequest, code, pe.Error())
+		return
+	case b.read == 0:
+		s.rejectWrite(c, category, http.StatusBadRequest, codeEmptyBody, "empty body")
+		return
+	case len(pts) == 0:
+		s.rejectWrite(c, category, http.StatusBadRequest, codeNoPoints, "the body holds no points")
+		return
+	}
+
+	if !params.dry {
+		err := s.sub.Submit(c.Request.Context(), &pipeline.Batch{
+			Category: category, Input: params.input,
+			IgnoreGlobalHostTags: params.ignoreHost, Points: pts,
+		})
+		if errors.Is(err, pipeline.ErrBusy) {
+			c.Header("Retry-After", "1")
+			s.rejectWrite(c, category, http.StatusTooManyRequests, codeBusy, "the pipeline is full; retry later")
+			return
+		}
+		if err != nil {
+			s.log.Warn("submitting batch", "category", category, "input", params.input, "err", err)
+			s.rejectWrite(c, category, http.StatusServiceUnavailable, codeUnavailable, "pipeline: "+err.Error())
+			return
+		}
+		pointsReceived.WithLabelValues(category).Add(float64(len(pts)))
+	}
+	if !params.echo {
+		c.Status(http.StatusOK)
+		return
+	}
+	out, err := point.AppendLP(make([]byte, 0, 256*len(pts)), pts...)
+	if err != nil { // decoded points always encode; this is a bug
+		s.log.Error("encoding accepted points", "err", err)
+	}
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", out)
+}
+
+func (s *Server) rejectWrite(c *gin.Context, category string, status int, code, msg string) {
+	pointsRejected.WithLabelValues(category, code).Inc()
+	s.log.Debug("write rejected", "category", category, "error_code", code, "message", msg)
+	if status == http.StatusRequestEntityTooLarge {
+		// The rest of the body stays unread: do not reuse the connection.
+		c.Header("Connection", "close")
+	}
+	fail(c, status, code, msg)
+}
