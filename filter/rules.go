@@ -24,7 +24,7 @@ type RuleInfo struct {
 	Text      string // the rule's source text
 }
 
-// Compile parses and type-checks src against schema. On failure the error is
+// Compile parses and type-checks src against schema (not nil). On failure the error is
 // a *Error, or an ErrorList when there are several (at most 10 are listed, in
 // source order); no Rules are returned then, so a bad rule set is never
 // half-applied.
