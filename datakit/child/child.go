@@ -94,6 +94,9 @@ type Process struct {
 	restarts int
 }
 
+// ErrAlreadyRunning is returned by Start when the input's name is taken.
+var ErrAlreadyRunning = errors.New("a child process for this input is already running")
+
 var (
 	namesMu sync.Mutex
 	running = map[string]bool{}
@@ -111,7 +114,7 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	namesMu.Lock()
 	if running[spec.Name] {
 		namesMu.Unlock()
-		return nil, fmt.Errorf("input %q: a child process for this input is already running", spec.Name)
+		return nil, fmt.Errorf("input %q: %w", spec.Name, ErrAlreadyRunning)
 	}
 	running[spec.Name] = true
 	namesMu.Unlock()

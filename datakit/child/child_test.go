@@ -2,6 +2,7 @@ package child
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -156,7 +157,7 @@ func TestDescendantsStoppedWithTheChild(t *testing.T) {
 func TestDuplicateNameRefused(t *testing.T) {
 	p, _ := startSh(t, "dup", `exec sleep 30`, nil)
 	_, err := Start(context.Background(), Spec{Name: "dup", Path: "/bin/sleep", Args: []string{"30"}})
-	if err == nil || !strings.Contains(err.Error(), `"dup"`) || !strings.Contains(err.Error(), "already running") {
+	if !errors.Is(err, ErrAlreadyRunning) || !strings.Contains(err.Error(), `"dup"`) {
 		t.Fatalf("second Start = %v, want an error naming input \"dup\"", err)
 	}
 	p.Stop()

@@ -1,0 +1,155 @@
+package ebpf
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// seedEnv is the seed's list of ENV_INPUT_EBPF_* variables, in its order.
+var seedEnv = []string{
+	"ENV_INPUT_EBPF_ENABLED_PLUGINS", "ENV_INPUT_EBPF_L7NET_ENABLED", "ENV_INPUT_EBPF_INTERVAL",
+	"ENV_INPUT_EBPF_IPV6_DISABLED", "ENV_INPUT_EBPF_EPHEMERAL_PORT", "ENV_INPUT_EBPF_PPROF_HOST",
+	"ENV_INPUT_EBPF_PPROF_PORT", "ENV_INPUT_EBPF_TRACE_SERVER", "ENV_INPUT_EBPF_TRACE_NAME_BLACKLIST",
+	"ENV_INPUT_EBPF_TRACE_ENV_BLACKLIST", "ENV_INPUT_EBPF_TRACE_ENV_LIST", "ENV_INPUT_EBPF_TRACE_NAME_LIST",
+	"ENV_INPUT_EBPF_CONV_TO_DDTRACE", "ENV_INPUT_EBPF_NETLOG_BLACKLIST", "ENV_INPUT_EBPF_NETLOG_METRIC",
+	"ENV_INPUT_EBPF_NETLOG_LOG", "ENV_INPUT_EBPF_CPU_LIMIT", "ENV_INPUT_EBPF_MEM_LIMIT",
+	"ENV_INPUT_EBPF_NET_LIMIT", "ENV_INPUT_EBPF_SAMPLING_RATE", "ENV_INPUT_EBPF_SAMPLING_RATE_PTSPERMIN",
+	"ENV_INPUT_EBPF_WORKLOAD_LABELS", "ENV_INPUT_EBPF_WORKLOAD_LABEL_PREFIX",
+}
+
+func lookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestEnvVarsCoverTheSeed(t *testing.T) {
+	var names []string
+	for _, v := range New().EnvVars() {
+		names = append(names, v.Name)
+		if v.Option == "" || v.Example == "" || v.Doc == "" {
+			t.Errorf("%s is not fully documented: %+v", v.Name, v)
+		}
+	}
+	want := append(append([]string{}, seedEnv...), "ENV_INPUT_EBPF_EXCLUDE_LOOPBACK")
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("variables:\n got %v\nwant %v", names, want)
+	}
+}
+
+func TestEnvExamplesApply(t *testing.T) {
+	// Every documented example must be accepted as is.
+	for _, v := range New().EnvVars() {
+		in := New()
+		if v.Name == "ENV_INPUT_EBPF_ENABLED_PLUGINS" {
+			in.TraceServer = "10.0.0.1:9529" // the example enables ebpf-trace
+		}
+		if v.Name == "ENV_INPUT_EBPF_TRACE_SERVER" {
+			continue // its example is a placeholder, "<ip>:<port>"
+		}
+		if err := in.ApplyEnv(lookup(map[string]string{v.Name: v.Example})); err != nil {
+			t.Errorf("example of %s: %v", v.Name, err)
+		}
+	}
+}
+
+func TestApplyEnvOverrides(t *testing.T) {
+	in := New()
+	err := in.ApplyEnv(lookup(map[string]string{
+		"ENV_INPUT_EBPF_ENABLED_PLUGINS":         " ebpf-net , ebpf-trace ,",
+		"ENV_INPUT_EBPF_L7NET_ENABLED":           "httpflow,httpflow-tls",
+		"ENV_INPUT_EBPF_INTERVAL":                "1m30s",
+		"ENV_INPUT_EBPF_IPV6_DISABLED":           "true",
+		"ENV_INPUT_EBPF_EPHEMERAL_PORT":          "32768",
+		"ENV_INPUT_EBPF_PPROF_HOST":              "127.0.0.2",
+		"ENV_INPUT_EBPF_PPROF_PORT":              "6062",
+		"ENV_INPUT_EBPF_TRACE_SERVER":            "10.0.0.9:9529",
+		"ENV_INPUT_EBPF_TRACE_NAME_BLACKLIST":    "sshd",
+		"ENV_INPUT_EBPF_TRACE_ENV_BLACKLIST":     "DKE_DISABLE_ETRACE",
+		"ENV_INPUT_EBPF_TRACE_ENV_LIST":          "DK_BPFTRACE_SERVICE,DD_SERVICE",
+		"ENV_INPUT_EBPF_TRACE_NAME_LIST":         "chrome,firefox",
+		"ENV_INPUT_EBPF_CONV_TO_DDTRACE":         "true",
+		"ENV_INPUT_EBPF_NETLOG_BLACKLIST":        "ip_saddr=='127.0.0.1' || ip_daddr=='127.0.0.1'",
+		"ENV_INPUT_EBPF_NETLOG_METRIC":           "false",
+		"ENV_INPUT_EBPF_NETLOG_LOG":              "true",
+		"ENV_INPUT_EBPF_CPU_LIMIT":               "2.0",
+		"ENV_INPUT_EBPF_MEM_LIMIT":               "4GiB",
+		"ENV_INPUT_EBPF_NET_LIMIT":               "100MiB/s",
+		"ENV_INPUT_EBPF_SAMPLING_RATE_PTSPERMIN": "1500",
+		"ENV_INPUT_EBPF_WORKLOAD_LABELS":         "app,project_id",
+		"ENV_INPUT_EBPF_WORKLOAD_LABEL_PREFIX":   "k8s_workload_label_",
+		"ENV_INPUT_EBPF_EXCLUDE_LOOPBACK":        "1",
+		"UNRELATED":                              "x",
+	}))
+	if err != nil {
+		t.Fatalf("ApplyEnv: %v", err)
+	}
+	want := New()
+	want.EnabledPlugins = []string{"ebpf-net", "ebpf-trace"}
+	want.L7NetEnabled = []string{"httpflow", "httpflow-tls"}
+	want.Interval = "1m30s"
+	want.IPv6Disabled = true
+	want.EphemeralPort = 32768
+	want.PprofHost, want.PprofPort = "127.0.0.2", "6062"
+	want.TraceServer = "10.0.0.9:9529"
+	want.TraceNameBlacklist = []string{"sshd"}
+	want.TraceEnvBlacklist = []string{"DKE_DISABLE_ETRACE"}
+	want.TraceEnvList = []string{"DK_BPFTRACE_SERVICE", "DD_SERVICE"}
+	want.TraceNameList = []string{"chrome", "firefox"}
+	want.ConvToDDTrace = true
+	want.NetlogBlacklist = "ip_saddr=='127.0.0.1' || ip_daddr=='127.0.0.1'"
+	want.NetlogMetric, want.NetlogLog = false, true
+	want.CPULimit, want.MemLimit, want.NetLimit = "2.0", "4GiB", "100MiB/s"
+	want.SamplingRatePtsPerMin = "1500"
+	want.WorkloadLabels = []string{"app", "project_id"}
+	want.WorkloadLabelPrefix = "k8s_workload_label_"
+	want.ExcludeLoopback = true
+	if !reflect.DeepEqual(in, want) {
+		t.Errorf("after ApplyEnv:\n got %+v\nwant %+v", in, want)
+	}
+	if err := in.Validate(); err != nil {
+		t.Errorf("overridden config does not validate: %v", err)
+	}
+}
+
+func TestApplyEnvNothingSetChangesNothing(t *testing.T) {
+	in := New()
+	if err := in.ApplyEnv(lookup(nil)); err != nil || !reflect.DeepEqual(in, New()) {
+		t.Errorf("ApplyEnv with no variables: err %v, config %+v", err, in)
+	}
+}
+
+func TestApplyEnvErrors(t *testing.T) {
+	cases := map[string]string{ // variable=value -> the error must contain this
+		"ENV_INPUT_EBPF_IPV6_DISABLED=yes":            `ENV_INPUT_EBPF_IPV6_DISABLED (option ipv6_disabled): "yes" is not a boolean`,
+		"ENV_INPUT_EBPF_EXCLUDE_LOOPBACK=on":          `ENV_INPUT_EBPF_EXCLUDE_LOOPBACK (option exclude_loopback): "on" is not a boolean`,
+		"ENV_INPUT_EBPF_CONV_TO_DDTRACE=2":            `ENV_INPUT_EBPF_CONV_TO_DDTRACE (option conv_to_ddtrace): "2"`,
+		"ENV_INPUT_EBPF_EPHEMERAL_PORT=high":          `ENV_INPUT_EBPF_EPHEMERAL_PORT (option ephemeral_port): "high" is not a whole number`,
+		"ENV_INPUT_EBPF_EPHEMERAL_PORT=99999":         `ENV_INPUT_EBPF_EPHEMERAL_PORT (option ephemeral_port): 99999 is not 0`,
+		"ENV_INPUT_EBPF_INTERVAL=500ms":               `ENV_INPUT_EBPF_INTERVAL (option interval): "500ms" is below the minimum of 1s`,
+		"ENV_INPUT_EBPF_INTERVAL=1 minute":            `ENV_INPUT_EBPF_INTERVAL (option interval): "1 minute" is not a duration`,
+		"ENV_INPUT_EBPF_ENABLED_PLUGINS=ebpf-net,dns": `ENV_INPUT_EBPF_ENABLED_PLUGINS (option enabled_plugins): unknown plugin "dns"`,
+		"ENV_INPUT_EBPF_ENABLED_PLUGINS= , ":          `ENV_INPUT_EBPF_ENABLED_PLUGINS (option enabled_plugins): is empty`,
+		"ENV_INPUT_EBPF_L7NET_ENABLED=http2":          `ENV_INPUT_EBPF_L7NET_ENABLED (option l7net_enabled): unknown feature "http2"`,
+		"ENV_INPUT_EBPF_PPROF_PORT=70000":             `ENV_INPUT_EBPF_PPROF_PORT (option pprof_port): port "70000"`,
+		"ENV_INPUT_EBPF_SAMPLING_RATE=2":              `ENV_INPUT_EBPF_SAMPLING_RATE (option sampling_rate): "2" is not a rate`,
+		"ENV_INPUT_EBPF_SAMPLING_RATE_PTSPERMIN=-3":   `ENV_INPUT_EBPF_SAMPLING_RATE_PTSPERMIN (option sampling_rate_pts_per_min): "-3"`,
+		"ENV_INPUT_EBPF_MEM_LIMIT=lots":               `ENV_INPUT_EBPF_MEM_LIMIT (option mem_limit): "lots" is not a size`,
+		"ENV_INPUT_EBPF_TRACE_SERVER=nohostport":      `ENV_INPUT_EBPF_TRACE_SERVER (option trace_server): "nohostport" is not host:port`,
+	}
+	for kv, want := range cases {
+		k, v, _ := strings.Cut(kv, "=")
+		err := New().ApplyEnv(lookup(map[string]string{k: v}))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v\n want one containing %q", kv, err, want)
+		}
+	}
+}
+
+func TestApplyEnvReportsEveryBadVariable(t *testing.T) {
+	err := New().ApplyEnv(lookup(map[string]string{
+		"ENV_INPUT_EBPF_IPV6_DISABLED": "maybe", "ENV_INPUT_EBPF_INTERVAL": "0s",
+	}))
+	if err == nil || !strings.Contains(err.Error(), "ENV_INPUT_EBPF_IPV6_DISABLED") || !strings.Contains(err.Error(), "ENV_INPUT_EBPF_INTERVAL") {
+		t.Errorf("error %v must name both variables", err)
+	}
+}

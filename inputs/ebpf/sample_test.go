@@ -1,0 +1,138 @@
+package ebpf
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+
+	"netobs.local/agent/inputs"
+)
+
+// decode decodes an `[[inputs.ebpf]]` file the way the config loader does:
+// into the factory's value, rejecting unknown keys.
+func decode(t *testing.T, src string) *Input {
+	t.Helper()
+	var f struct {
+		Inputs map[string][]toml.Primitive `toml:"inputs"`
+	}
+	md, err := toml.Decode(src, &f)
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	if len(f.Inputs["ebpf"]) != 1 {
+		t.Fatalf("want one [[inputs.ebpf]] table, got %d", len(f.Inputs["ebpf"]))
+	}
+	reg, ok := inputs.Get("ebpf")
+	if !ok {
+		t.Fatal("ebpf is not registered")
+	}
+	in := reg.New().(*Input)
+	if err := md.PrimitiveDecode(f.Inputs["ebpf"][0], in); err != nil {
+		t.Fatalf("decode table: %v", err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		t.Fatalf("unknown keys: %v", und)
+	}
+	return in
+}
+
+func TestSampleDecodesToTheDefaults(t *testing.T) {
+	reg, _ := inputs.Get("ebpf")
+	in := decode(t, reg.Sample)
+	if err := in.Validate(); err != nil {
+		t.Fatalf("sample does not validate: %v", err)
+	}
+	want := New()
+	want.Args, want.Envs = []string{}, []string{}
+	want.TraceEnvList, want.TraceEnvBlacklist, want.TraceNameList, want.TraceNameBlacklist = []string{}, []string{}, []string{}, []string{}
+	want.Tags = map[string]string{}
+	if !reflect.DeepEqual(in, want) {
+		t.Errorf("the sample is not the defaults:\n got %+v\nwant %+v", in, want)
+	}
+}
+
+func TestSampleMentionsEveryOption(t *testing.T) {
+	typ := reflect.TypeOf(Input{})
+	for i := range typ.NumField() {
+		key := typ.Field(i).Tag.Get("toml")
+		if key == "" {
+			continue
+		}
+		if key == "tags" {
+			key = "[inputs.ebpf.tags]"
+		}
+		if !strings.Contains(sample, key) {
+			t.Errorf("sample.conf does not document %s", key)
+		}
+	}
+}
+
+func TestSeedSampleLoads(t *testing.T) {
+	// DataKit's own sample, as in the seed, with its commented options on.
+	in := decode(t, `
+[[inputs.ebpf]]
+  daemon = true
+  name = 'ebpf'
+  cmd = "/usr/local/datakit/externals/datakit-ebpf"
+  args = ["--datakit-apiserver", "0.0.0.0:9529"]
+  envs = []
+  cpu_limit = "2.0"
+  mem_limit = "4GiB"
+  net_limit = "100MiB/s"
+  kubernetes_url = "https://kubernetes.default:443"
+  bearer_token = "/run/secrets/kubernetes.io/serviceaccount/token"
+  workload_labels = ["app"]
+  workload_label_prefix = ""
+  enabled_plugins = ["ebpf-net"]
+  l7net_enabled = ["httpflow"]
+  pprof_host = "127.0.0.1"
+  pprof_port = "6061"
+  netlog_blacklist = "ip_saddr=='127.0.0.1' || ip_daddr=='127.0.0.1'"
+  netlog_metric = true
+  netlog_log = false
+  trace_server = ""
+  trace_env_list = ["DK_BPFTRACE_SERVICE", "DD_SERVICE", "OTEL_SERVICE_NAME"]
+  trace_env_blacklist = []
+  trace_name_list = []
+  trace_name_blacklist = ["datakit", "datakit-ebpf"]
+  conv_to_ddtrace = false
+  ipv6_disabled = false
+  ephemeral_port = 10001
+  interval = "60s"
+  sampling_rate = "0.50"
+  [inputs.ebpf.tags]
+    some_tag = "some_value"
+`)
+	if err := in.Validate(); err != nil {
+		t.Fatalf("the seed's sample does not validate: %v", err)
+	}
+	if in.EphemeralPort != 10001 || in.Tags["some_tag"] != "some_value" || len(in.TraceEnvList) != 3 || in.L7NetEnabled[0] != "httpflow" {
+		t.Errorf("decoded %+v", in)
+	}
+	notes := strings.Join(in.unsupported(), "; ")
+	for _, want := range []string{`l7net_enabled "httpflow"`, "cpu_limit (resource limits)", "kubernetes_url (Kubernetes metadata)",
+		"netlog_blacklist (bpf-netlog)", "trace_env_list (ebpf-trace)", "sampling_rate (sampling)"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("not-yet-supported notes %q lack %q", notes, want)
+		}
+	}
+	if strings.Contains(notes, "netlog_metric") || strings.Contains(notes, "pprof") {
+		t.Errorf("notes %q list options left at their defaults or supported", notes)
+	}
+}
+
+func TestWrongTypeIsRejected(t *testing.T) {
+	var f struct {
+		Inputs map[string][]toml.Primitive `toml:"inputs"`
+	}
+	md, err := toml.Decode("[[inputs.ebpf]]\nephemeral_port = \"high\"\n", &f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = md.PrimitiveDecode(f.Inputs["ebpf"][0], New())
+	if err == nil || !strings.Contains(err.Error(), "ephemeral_port") {
+		t.Errorf("decode error %v, want one naming ephemeral_port", err)
+	}
+}

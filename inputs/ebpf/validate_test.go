@@ -1,0 +1,101 @@
+package ebpf
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDefaultsValidate(t *testing.T) {
+	if err := New().Validate(); err != nil {
+		t.Fatalf("defaults do not validate: %v", err)
+	}
+}
+
+func TestValidateErrors(t *testing.T) {
+	cases := []struct {
+		tweak func(*Input)
+		want  string // the error must name the option and say this
+	}{
+		{func(in *Input) { in.Daemon = false }, "daemon: must be true"},
+		{func(in *Input) { in.Name = "" }, `name: "" must be`},
+		{func(in *Input) { in.Name = "a b" }, `name: "a b" must be`},
+		{func(in *Input) { in.Envs = []string{"A=1", "oops"} }, `envs: entry 2 "oops" is not KEY=VALUE`},
+		{func(in *Input) { in.Envs = []string{"=1"} }, `envs: entry 1 "=1"`},
+		{func(in *Input) { in.CPULimit = "two" }, `cpu_limit: "two" is not a positive number`},
+		{func(in *Input) { in.CPULimit = "-1" }, `cpu_limit: "-1"`},
+		{func(in *Input) { in.MemLimit = "4 gigs" }, `mem_limit: "4 gigs" is not a size`},
+		{func(in *Input) { in.MemLimit = "0GiB" }, `mem_limit: "0GiB" must be positive`},
+		{func(in *Input) { in.NetLimit = "100MiB" }, `net_limit: "100MiB" is not a size like "100MiB/s"`},
+		{func(in *Input) { in.KubernetesURL = "kubernetes.default" }, `kubernetes_url: "kubernetes.default" is not an http(s)`},
+		{func(in *Input) { in.BearerToken, in.BearerTokenString = "/t", "s" }, "bearer_token: set bearer_token (a file) or bearer_token_string, not both"},
+		{func(in *Input) { in.WorkloadLabels = []string{"app", " "} }, "workload_labels: entry 2 is empty"},
+		{func(in *Input) { in.EnabledPlugins = nil }, "enabled_plugins: is empty"},
+		{func(in *Input) { in.EnabledPlugins = []string{"ebpf-net", "ebpf-http"} }, `enabled_plugins: unknown plugin "ebpf-http" (known: bpf-netlog, ebpf-bash, ebpf-conntrack, ebpf-net, ebpf-trace)`},
+		{func(in *Input) { in.L7NetEnabled = []string{"grpc"} }, `l7net_enabled: unknown feature "grpc" (known: httpflow, httpflow-tls)`},
+		{func(in *Input) { in.PprofHost = "not a host" }, `pprof_host: "not a host"`},
+		{func(in *Input) { in.PprofPort = "65536" }, `pprof_port: port "65536" is not 1..65535`},
+		{func(in *Input) { in.PprofPort = "http" }, `pprof_port: port "http"`},
+		{func(in *Input) { in.EnabledPlugins = []string{"ebpf-net", "ebpf-trace"} }, `trace_server: must be set when enabled_plugins has "ebpf-trace"`},
+		{func(in *Input) { in.TraceServer = "10.0.0.1" }, `trace_server: "10.0.0.1" is not host:port`},
+		{func(in *Input) { in.TraceServer = "10.0.0.1:0" }, `trace_server: port "0"`},
+		{func(in *Input) { in.TraceNameList = []string{""} }, "trace_name_list: entry 1 is empty"},
+		{func(in *Input) { in.EphemeralPort = 70000 }, "ephemeral_port: 70000 is not 0"},
+		{func(in *Input) { in.EphemeralPort = -5 }, "ephemeral_port: -5"},
+		{func(in *Input) { in.Interval = "500ms" }, `interval: "500ms" is below the minimum of 1s`},
+		{func(in *Input) { in.Interval = "sixty" }, `interval: "sixty" is not a duration`},
+		{func(in *Input) { in.Interval = "" }, `interval: "" is not a duration`},
+		{func(in *Input) { in.SamplingRate = "1.5" }, `sampling_rate: "1.5" is not a rate in 0.01..1.00`},
+		{func(in *Input) { in.SamplingRate = "0.001" }, `sampling_rate: "0.001"`},
+		{func(in *Input) { in.SamplingRate, in.SamplingRatePtsPerMin = "0.5", "1500" }, "sampling_rate: set sampling_rate or sampling_rate_pts_per_min, not both"},
+		{func(in *Input) { in.SamplingRatePtsPerMin = "many" }, `sampling_rate_pts_per_min: "many" is not a positive whole number`},
+		{func(in *Input) { in.Tags = map[string]string{"a,b": "c"} }, `tags: "a,b" = "c"`},
+		{func(in *Input) { in.Tags = map[string]string{"a": "b,c"} }, `tags: "a" = "b,c"`},
+		{func(in *Input) { in.Tags = map[string]string{"a": ""} }, `tags: "a" = ""`},
+	}
+	for _, c := range cases {
+		in := New()
+		c.tweak(in)
+		err := in.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v\n want one containing %q", err, c.want)
+		}
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	in := New()
+	in.Interval, in.PprofPort, in.EnabledPlugins = "1ms", "0", []string{"x"}
+	err := in.Validate()
+	for _, opt := range []string{"interval:", "pprof_port:", "enabled_plugins:"} {
+		if err == nil || !strings.Contains(err.Error(), opt) {
+			t.Errorf("error %v does not mention %s", err, opt)
+		}
+	}
+}
+
+func TestValidAlternatives(t *testing.T) {
+	for _, tweak := range []func(*Input){
+		func(in *Input) { in.MemLimit, in.NetLimit, in.CPULimit = "512MiB", "1.5GB/s", "0.5" },
+		func(in *Input) { in.MemLimit = "1048576" },
+		func(in *Input) {
+			in.KubernetesURL, in.BearerToken = "https://kubernetes.default:443", "/run/secrets/token"
+		},
+		func(in *Input) {
+			in.EnabledPlugins, in.TraceServer = []string{"ebpf-net", "ebpf-trace"}, "10.0.0.1:9529"
+		},
+		func(in *Input) { in.PprofHost, in.PprofPort = "localhost", "6061" },
+		func(in *Input) { in.PprofHost = "::1" },
+		func(in *Input) { in.EphemeralPort, in.Interval = 32768, "1m30s" },
+		func(in *Input) { in.SamplingRate = "0.01" },
+		func(in *Input) { in.SamplingRate = "1.00" },
+		func(in *Input) { in.SamplingRatePtsPerMin = "1500" },
+		func(in *Input) { in.Envs = []string{"A=", "B=x=y"} },
+		func(in *Input) { in.EnabledPlugins = []string{"bpf-netlog"} }, // valid config, even if nothing runs yet
+	} {
+		in := New()
+		tweak(in)
+		if err := in.Validate(); err != nil {
+			t.Errorf("%+v: %v", in, err)
+		}
+	}
+}
