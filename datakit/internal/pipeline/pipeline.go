@@ -257,12 +257,8 @@ func (p *Pipeline) encode(enc *lineprotocol.Encoder, b *Batch) ([]byte, error) {
 // dropped) or ctx ends.
 func (p *Pipeline) Flush(ctx context.Context) error {
 	for _, q := range p.queues {
-		for q.q.Stats().PendingRecords > 0 {
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("flush of output %s: %w", q.name, ctx.Err())
-			case <-time.After(10 * time.Millisecond):
-			}
+		if err := q.waitEmpty(ctx); err != nil {
+			return fmt.Errorf("flush of output %s: %w", q.name, err)
 		}
 	}
 	return nil

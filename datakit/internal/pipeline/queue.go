@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"netobs.local/agent/datakit/internal/outputs"
@@ -27,6 +28,9 @@ type queue struct {
 	cancel  context.CancelFunc
 	started bool
 	done    chan struct{}
+
+	ackMu sync.Mutex
+	acked chan struct{} // closed and replaced after every Ack, for Flush
 }
 
 func newQueue(name string, out outputs.Output, dir string, l Limits, log *slog.Logger) (*queue, error) {
@@ -61,6 +65,7 @@ func newQueue(name string, out outputs.Output, dir string, l Limits, log *slog.L
 		w.log.Info("replaying spooled batches", "batches", st.PendingRecords, "bytes", st.PendingBytes)
 	}
 	w.ctx, w.cancel = context.WithCancel(context.Background())
+	w.acked = make(chan struct{})
 	w.updateGauges()
 	return w, nil
 }
@@ -85,6 +90,24 @@ func (w *queue) updateGauges() {
 	st := w.q.Stats()
 	queueBytes.WithLabelValues(w.name).Set(float64(st.PendingBytes))
 	queueBatches.WithLabelValues(w.name).Set(float64(st.PendingRecords))
+}
+
+// waitEmpty waits until the queue holds nothing or ctx ends.
+func (w *queue) waitEmpty(ctx context.Context) error {
+	for {
+		w.ackMu.Lock()
+		acked := w.acked
+		w.ackMu.Unlock()
+		if w.q.Stats().PendingRecords == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-acked:
+		case <-time.After(100 * time.Millisecond): // records dropped by the bound are not acked
+		}
+	}
 }
 
 // start runs the worker.
@@ -127,6 +150,10 @@ func (w *queue) run() {
 			w.log.Error("acknowledging the spool failed", "err", err)
 		}
 		w.updateGauges()
+		w.ackMu.Lock()
+		close(w.acked)
+		w.acked = make(chan struct{})
+		w.ackMu.Unlock()
 	}
 }
 

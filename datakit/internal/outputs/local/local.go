@@ -94,11 +94,7 @@ func (l *Local) Write(_ context.Context, category string, lp []byte) error {
 	if err := l.files.write(category, lp); err != nil {
 		return err
 	}
-	pts, err := decode(lp)
-	if err != nil { // the pipeline encoded it: this would be a bug, and the file has it anyway
-		return fmt.Errorf("%w: decoding for the window: %v", outputs.ErrPermanent, err)
-	}
-	l.window.add(category, pts, time.Now())
+	l.window.add(category, lp, time.Now())
 	return nil
 }
 

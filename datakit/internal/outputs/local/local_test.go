@@ -73,12 +73,10 @@ func TestRotationAndRetention(t *testing.T) {
 func TestWindowBoundsAndQuery(t *testing.T) {
 	w := newWindow(5, time.Minute)
 	now := time.Now()
-	mk := func(name, k string) *point.Point {
-		return &point.Point{Name: name, Tags: []point.Tag{{Key: "k", Value: k}}}
-	}
-	w.add("metric", []*point.Point{mk("old", "a")}, now.Add(-2*time.Minute)) // past the age bound
-	w.add("metric", []*point.Point{mk("a", "1"), mk("b", "1"), mk("a", "2")}, now.Add(-40*time.Second))
-	w.add("logging", []*point.Point{mk("a", "1"), mk("c", "1"), mk("d", "1")}, now) // pushes out the oldest by count
+	mk := func(lines ...string) []byte { return []byte(strings.Join(lines, "\n") + "\n") }
+	w.add("metric", mk("old,k=a f=1i 1"), now.Add(-2*time.Minute)) // past the age bound
+	w.add("metric", mk("a,k=0 f=1i 1", "a,k=1 f=1i 1", "b,k=1 f=1i 1", "a,k=2 f=1i 1"), now.Add(-40*time.Second))
+	w.add("logging", mk("a,k=1 f=1i 1", "c,k=1 f=1i 1", "d,k=1 f=1i 1"), now) // pushes out the oldest by count
 	names := func(pts []*point.Point) string {
 		var s []string
 		for _, p := range pts {
