@@ -51,8 +51,23 @@ func bad(key, format string, a ...any) error {
 	return fmt.Errorf("outputs.influxdb: %s: %s", key, fmt.Sprintf(format, a...))
 }
 
+// Validate checks c without side effects (datakit check-config calls it).
+func (c *Config) Validate() error {
+	_, err := c.writeURL()
+	return err
+}
+
 // Build validates c and returns the output.
-func (c *Config) Build(env outputs.Env) (outputs.Output, error) {
+func (c *Config) Build(outputs.Env) (outputs.Output, error) {
+	u, err := c.writeURL()
+	if err != nil {
+		return nil, err
+	}
+	return &Output{cfg: *c, base: *u, client: &http.Client{Timeout: c.Timeout}}, nil
+}
+
+// writeURL validates c and returns the write endpoint with its fixed query.
+func (c *Config) writeURL() (*url.URL, error) {
 	u, err := url.Parse(c.URL)
 	switch {
 	case c.URL == "":
@@ -97,5 +112,5 @@ func (c *Config) Build(env outputs.Env) (outputs.Output, error) {
 		return nil, bad("api", "%q: want \"v1\" or \"v2\"", c.API)
 	}
 	u.RawQuery = q.Encode()
-	return &Output{cfg: *c, base: *u, client: &http.Client{Timeout: c.Timeout}}, nil
+	return u, nil
 }

@@ -46,8 +46,8 @@ func DefaultConfig() *Config {
 	}
 }
 
-// Build validates c and opens the store.
-func (c *Config) Build(env outputs.Env) (outputs.Output, error) {
+// Validate checks c without side effects (datakit check-config calls it).
+func (c *Config) Validate() error {
 	for _, chk := range []struct {
 		key string
 		bad bool
@@ -60,8 +60,16 @@ func (c *Config) Build(env outputs.Env) (outputs.Output, error) {
 		{"window_age", c.WindowAge <= 0},
 	} {
 		if chk.bad {
-			return nil, fmt.Errorf("outputs.local: %s: must be positive (max_total_bytes at least max_file_bytes)", chk.key)
+			return fmt.Errorf("outputs.local: %s: must be positive (max_total_bytes at least max_file_bytes)", chk.key)
 		}
+	}
+	return nil
+}
+
+// Build validates c and opens the store.
+func (c *Config) Build(env outputs.Env) (outputs.Output, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
 	}
 	dir := c.Dir
 	if dir == "" {

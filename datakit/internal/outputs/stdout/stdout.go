@@ -28,12 +28,20 @@ type Config struct {
 	w          io.Writer // os.Stdout unless a test sets it
 }
 
-// Build checks the categories.
-func (c *Config) Build(outputs.Env) (outputs.Output, error) {
+// Validate checks the categories.
+func (c *Config) Validate() error {
 	for i, cat := range c.Categories {
 		if !point.ValidCategory(cat) {
-			return nil, fmt.Errorf("outputs.stdout: categories[%d]: unknown category %q (valid: %v)", i, cat, point.Categories)
+			return fmt.Errorf("outputs.stdout: categories[%d]: unknown category %q (valid: %v)", i, cat, point.Categories)
 		}
+	}
+	return nil
+}
+
+// Build validates c and returns the output.
+func (c *Config) Build(outputs.Env) (outputs.Output, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
 	}
 	w := c.w
 	if w == nil {
