@@ -17,19 +17,6 @@ import (
 // max_body_bytes of inflating.
 var errInflatedTooLarge = errors.New("decompressed body too large")
 
-// body is a write request's body, bounded on the wire by max_body_bytes
-// and, when gzip'ed, bounded again after inflating.
-type body struct {
-	r    io.Reader
-	read int64 // bytes handed to the decoder (decompressed)
-}
-
-func (b *body) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	b.read += int64(n)
-	return n, err
-}
-
 // capped fails with errInflatedTooLarge instead of returning byte max+1.
 type capped struct {
 	r    io.Reader
@@ -54,8 +41,10 @@ func (c *capped) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// openBody returns the body to decode, or the answer to give instead.
-func (s *Server) openBody(c *gin.Context) (*body, *apiError) {
+// openBody returns the write request's body, bounded on the wire by
+// max_body_bytes and, when gzip'ed, bounded again after inflating; or the
+// answer to give instead.
+func (s *Server) openBody(c *gin.Context) (io.Reader, *apiError) {
 	max := s.cfg.MaxBodyBytes
 	if c.Request.ContentLength > max {
 		return nil, &apiError{http.StatusRequestEntityTooLarge, codeBodyTooLarge,
@@ -64,16 +53,16 @@ func (s *Server) openBody(c *gin.Context) (*body, *apiError) {
 	r := http.MaxBytesReader(c.Writer, c.Request.Body, max)
 	switch enc := contentEncoding(c); enc {
 	case "", "identity":
-		return &body{r: r}, nil
+		return r, nil
 	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(r)
 		if errors.Is(err, io.EOF) {
-			return &body{r: strings.NewReader("")}, nil // empty body, reported as such
+			return strings.NewReader(""), nil // empty body, reported as such
 		}
 		if err != nil {
 			return nil, s.readError(c, err)
 		}
-		return &body{r: &capped{r: zr, left: max}}, nil
+		return &capped{r: zr, left: max}, nil
 	default:
 		return nil, &apiError{http.StatusUnsupportedMediaType, codeInvalidEncoding,
 			fmt.Sprintf("unsupported Content-Encoding %q (gzip or none)", enc)}

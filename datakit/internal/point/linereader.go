@@ -2,7 +2,6 @@ package point
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 )
 
@@ -12,23 +11,19 @@ import (
 // newlines handed out before it gives the entry's line number, which the
 // decoder keeps to itself and which limit errors must name.
 type lineReader struct {
-	data     []byte        // in-memory source, unless
-	br       *bufio.Reader // streaming source (kept across pooled uses)
-	stream   bool
+	br       *bufio.Reader // kept across pooled uses
 	pending  []byte
 	newlines int
 	lastNL   bool
 	err      error // sticky; io.EOF at the end
 }
 
-func (r *lineReader) reset(data []byte, src io.Reader) {
-	*r = lineReader{data: data, br: r.br, stream: src != nil}
-	if src != nil {
-		if r.br == nil {
-			r.br = bufio.NewReaderSize(src, 64<<10)
-		} else {
-			r.br.Reset(src)
-		}
+func (r *lineReader) reset(src io.Reader) {
+	*r = lineReader{br: r.br}
+	if r.br == nil {
+		r.br = bufio.NewReaderSize(src, 64<<10)
+	} else {
+		r.br.Reset(src)
 	}
 }
 
@@ -60,18 +55,6 @@ func (r *lineReader) Read(p []byte) (int, error) {
 }
 
 func (r *lineReader) fill() {
-	if !r.stream {
-		if len(r.data) == 0 {
-			r.err = io.EOF
-			return
-		}
-		n := len(r.data)
-		if i := bytes.IndexByte(r.data, '\n'); i >= 0 {
-			n = i + 1
-		}
-		r.pending, r.data = r.data[:n], r.data[n:]
-		return
-	}
 	var err error
 	r.pending, err = r.br.ReadSlice('\n')
 	if err != nil && err != bufio.ErrBufferFull {

@@ -1,6 +1,7 @@
 package point
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"strconv"
@@ -17,55 +18,57 @@ import (
 // of r itself (a size limit, a broken connection) is returned unchanged,
 // even if it truncated the input into something that still parses.
 func DecodeLP(r io.Reader, opt Options) ([]*Point, error) {
-	return decodeLP(nil, r, opt)
+	lr := lineReaderPool.Get().(*lineReader)
+	defer func() { lr.release(); lineReaderPool.Put(lr) }()
+	lr.reset(r)
+	pts, err := decodeEntries(lineprotocol.NewDecoder(lr), nil, opt, lr.entryLine)
+	if ioErr := lr.ioErr(); ioErr != nil {
+		return nil, ioErr
+	}
+	return pts, err
 }
 
-// DecodeLPBytes is DecodeLP over a body already in memory.
+// DecodeLPBytes is DecodeLP over a body in memory, and the fast path: the
+// points' strings point into body wherever no unescaping was needed, so
+// body must not be modified afterwards (and stays alive as long as any of
+// its points).
 func DecodeLPBytes(body []byte, opt Options) ([]*Point, error) {
-	return decodeLP(body, nil, opt)
+	pts, err := decodeEntries(lineprotocol.NewDecoderWithBytes(body), body, opt, nil)
+	if pe, ok := err.(*Error); ok && pe.Line == 0 {
+		// The decoder keeps line numbers to itself; decoding again one line
+		// at a time finds the same error and its line. Errors are rare.
+		if _, again := DecodeLP(bytes.NewReader(body), opt); again != nil {
+			err = again
+		}
+	}
+	return pts, err
 }
 
-type lpScratch struct {
-	lr     lineReader
-	tags   []Tag
-	fields []Field
-}
+var lineReaderPool = sync.Pool{New: func() any { return new(lineReader) }}
 
-var lpScratchPool = sync.Pool{New: func() any { return new(lpScratch) }}
-
-func decodeLP(body []byte, r io.Reader, opt Options) ([]*Point, error) {
-	s := lpScratchPool.Get().(*lpScratch)
-	defer func() {
-		s.lr.release()
-		clear(s.tags[:cap(s.tags)])
-		clear(s.fields[:cap(s.fields)])
-		lpScratchPool.Put(s)
-	}()
-	s.lr.reset(body, r)
+// decodeEntries decodes every entry of dec; src is the decoder's input when
+// it is in memory, line (if any) the line of the current entry.
+func decodeEntries(dec *lineprotocol.Decoder, src []byte, opt Options, line func() int) ([]*Point, error) {
 	e := lpEntry{
-		dec:  lineprotocol.NewDecoder(&s.lr),
-		s:    s,
+		dec:  dec,
+		a:    arena{src: src},
 		lim:  opt.Limits.WithDefaults(),
 		prec: opt.Precision,
 		now:  opt.now(),
 	}
 	var pts []*Point
+	if src != nil {
+		pts = make([]*Point, 0, bytes.Count(src, []byte{'\n'})+1)
+	}
 	for e.dec.Next() {
-		line := s.lr.entryLine()
 		p, err := e.decode()
 		if err != nil {
-			if ioErr := s.lr.ioErr(); ioErr != nil {
-				return nil, ioErr
-			}
-			if err.Line == 0 {
-				err.Line = line
+			if err.Line == 0 && line != nil {
+				err.Line = line()
 			}
 			return nil, err
 		}
 		pts = append(pts, p)
-	}
-	if err := s.lr.ioErr(); err != nil {
-		return nil, err
 	}
 	return pts, nil
 }
@@ -74,13 +77,10 @@ func decodeLP(body []byte, r io.Reader, opt Options) ([]*Point, error) {
 // that a point with 10,000 tags is refused at tag max_tags+1.
 type lpEntry struct {
 	dec  *lineprotocol.Decoder
-	s    *lpScratch
 	a    arena
 	lim  Limits
 	prec Precision
 	now  time.Time
-	// name, tagKeys, fieldKeys: the previous entry's, to share copies.
-	name, tagKeys, fieldKeys shape
 }
 
 func (e *lpEntry) decode() (*Point, *Error) {
@@ -97,10 +97,9 @@ func (e *lpEntry) decode() (*Point, *Error) {
 	}
 	size.size = len(name)
 	// Decoder slices are only valid until the next call: copy now.
-	nameStr := e.name.key(&e.a, 0, name)
+	nameStr := e.a.str(name)
 
-	tags := e.s.tags[:0]
-	defer func() { e.s.tags = tags[:0] }()
+	tags := e.a.tags.begin()
 	for {
 		k, v, err := e.dec.NextTag()
 		if err != nil {
@@ -109,7 +108,7 @@ func (e *lpEntry) decode() (*Point, *Error) {
 		if k == nil {
 			break
 		}
-		if len(tags) == e.lim.MaxTags {
+		if e.a.tags.count(tags) == e.lim.MaxTags {
 			return nil, limitErrorf(string(k), "more than %d tags (max_tags)", e.lim.MaxTags)
 		}
 		if err := e.checkLP("tag", k, v, len(v)); err != nil {
@@ -118,11 +117,10 @@ func (e *lpEntry) decode() (*Point, *Error) {
 		if err := size.add(k, len(k)+len(v)); err != nil {
 			return nil, err
 		}
-		tags = append(tags, Tag{Key: e.tagKeys.key(&e.a, len(tags), k), Value: e.a.str(v)})
+		e.a.tags.push(&tags, Tag{Key: e.a.str(k), Value: e.a.str(v)})
 	}
 
-	fields := e.s.fields[:0]
-	defer func() { e.s.fields = fields[:0] }()
+	fields := e.a.fields.begin()
 	for {
 		k, v, err := e.dec.NextField()
 		if err != nil {
@@ -131,7 +129,7 @@ func (e *lpEntry) decode() (*Point, *Error) {
 		if k == nil {
 			break
 		}
-		if len(fields) == e.lim.MaxFields {
+		if e.a.fields.count(fields) == e.lim.MaxFields {
 			return nil, limitErrorf(string(k), "more than %d fields (max_fields)", e.lim.MaxFields)
 		}
 		var raw []byte
@@ -144,13 +142,13 @@ func (e *lpEntry) decode() (*Point, *Error) {
 		if err := size.add(k, len(k)+valueSize(v)); err != nil {
 			return nil, err
 		}
-		if raw != nil {
+		if raw != nil && !e.a.inSrc(raw) {
 			// The value points into the decoder's buffer; keep a copy.
 			v, _ = lineprotocol.NewValueFromBytes(lineprotocol.String, e.a.copyBytes(raw))
 		}
-		fields = append(fields, Field{Key: e.fieldKeys.key(&e.a, len(fields), k), Value: v})
+		e.a.fields.push(&fields, Field{Key: e.a.str(k), Value: v})
 	}
-	if len(fields) == 0 {
+	if e.a.fields.count(fields) == 0 {
 		return nil, syntaxErrorf("", "no fields")
 	}
 
@@ -160,8 +158,8 @@ func (e *lpEntry) decode() (*Point, *Error) {
 	}
 	p := e.a.point()
 	p.Name = nameStr
-	p.Tags = carve(&e.a.tags, normalizeTags(tags), tagChunk)
-	p.Fields = carve(&e.a.fields, normalizeFields(fields), fieldChunk)
+	p.Tags = e.a.tags.end(tags, normalizeTags)
+	p.Fields = e.a.fields.end(fields, normalizeFields)
 	p.Time = t
 	return p, nil
 }
