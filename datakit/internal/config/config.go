@@ -15,6 +15,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"netobs.local/agent/datakit/internal/outputs"
+	"netobs.local/agent/datakit/internal/pipeline"
 	"netobs.local/agent/inputs"
 )
 
@@ -34,6 +35,8 @@ type Config struct {
 	// DisableLocalOutput turns off the embedded local output that is added
 	// when datakit.conf configures none.
 	DisableLocalOutput bool `toml:"disable_local_output"`
+	// Pipeline bounds the disk queues and sets the delivery defaults.
+	Pipeline pipeline.Limits `toml:"pipeline"`
 
 	ConfDir string           `toml:"-"`
 	Outputs []OutputInstance `toml:"-"`

@@ -41,6 +41,22 @@ disable_local_output = false
   max_value_bytes = 65536
   max_point_bytes = 1048576
 
+# The disk queue in front of every output, and delivery defaults.
+[pipeline]
+  # Past this size per output the oldest queued data is dropped and counted.
+  spool_max_bytes = 1073741824
+  # Queues are fsynced this often (group commit); a power loss can lose at most
+  # this window. fsync_always makes every write wait for an fsync.
+  fsync_interval = "100ms"
+  fsync_always = false
+  # A write that cannot get room within busy_wait is answered 429.
+  max_inflight_points = 500000
+  busy_wait = "1s"
+  max_batch_points = 10000
+  max_batch_bytes = 4194304
+  retry_min = "100ms"
+  retry_max = "30s"
+
 # Tags added to every point. A point's own tag of the same key wins.
 [global_tags]
   # cluster = "prod"
