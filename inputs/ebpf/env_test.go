@@ -1,7 +1,9 @@
 package ebpf
 
 import (
+	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -151,5 +153,32 @@ func TestApplyEnvReportsEveryBadVariable(t *testing.T) {
 	}))
 	if err == nil || !strings.Contains(err.Error(), "ENV_INPUT_EBPF_IPV6_DISABLED") || !strings.Contains(err.Error(), "ENV_INPUT_EBPF_INTERVAL") {
 		t.Errorf("error %v must name both variables", err)
+	}
+}
+
+// TestDaemonSetEnvIsValid checks the ENV_INPUT_EBPF_* settings shipped in
+// packaging/k8s/datakit.yaml against this input.
+func TestDaemonSetEnvIsValid(t *testing.T) {
+	b, err := os.ReadFile("../../packaging/k8s/datakit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?m)^\s*- name: (ENV_INPUT_EBPF_\w+)\n\s*value: "?([^"\n]*)"?$`)
+	set := map[string]string{}
+	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+		set[m[1]] = m[2]
+	}
+	if strings.Count(string(b), "ENV_INPUT_EBPF_") != len(set) || len(set) == 0 {
+		t.Fatalf("found %d ENV_INPUT_EBPF_ settings with a value, but the name occurs %d times", len(set), strings.Count(string(b), "ENV_INPUT_EBPF_"))
+	}
+	in := New()
+	if err := in.ApplyEnv(lookup(set)); err != nil {
+		t.Fatalf("the DaemonSet's variables: %v", err)
+	}
+	if err := in.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "- name: ENV_ENABLE_INPUTS\n              value: ebpf\n") {
+		t.Error("the DaemonSet does not enable the ebpf input")
 	}
 }
