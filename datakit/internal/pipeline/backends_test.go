@@ -2,14 +2,11 @@ package pipeline_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -155,9 +152,9 @@ func TestBackendsLoseNothing(t *testing.T) {
 	// The in-memory window holds what this process wrote: the points
 	// submitted after the reopen.
 	check("local window", fromPoints(t, p.Querier().Query(pipeline.Query{Category: "metric", Measurement: "netperf"})), 6000)
-	check("local files", fromFiles(t, filepath.Join(dataDir, "local", "metric")), 0)
-	check("VictoriaMetrics", fromVM(t, vm), 0)
-	check("InfluxDB", fromInflux(t, idb), 0)
+	check("local files", fromSamples(t, "local files", testenv.LPFileSamples(t, filepath.Join(dataDir, "local", "metric"), "netperf", "value")), 0)
+	check("VictoriaMetrics", fromSamples(t, "VictoriaMetrics", vm.VMSamples("netperf_value")), 0)
+	check("InfluxDB", fromSamples(t, "InfluxDB", idb.InfluxSamples("datakit", "netperf", "value")), 0)
 }
 
 func fromPoints(t *testing.T, pts []*point.Point) map[int64]float64 {
@@ -175,85 +172,15 @@ func fromPoints(t *testing.T, pts []*point.Point) map[int64]float64 {
 	return got
 }
 
-func fromFiles(t *testing.T, dir string) map[int64]float64 {
+// fromSamples checks every stored sample's tags and indexes its value by time.
+func fromSamples(t *testing.T, store string, samples []testenv.Sample) map[int64]float64 {
 	t.Helper()
-	paths, _ := filepath.Glob(filepath.Join(dir, "*.lp"))
-	var pts []*point.Point
-	for _, path := range paths {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dec := lineprotocol.NewDecoderWithBytes(b)
-		for dec.Next() {
-			p := &point.Point{}
-			m, _ := dec.Measurement()
-			p.Name = string(m)
-			for k, v, _ := dec.NextTag(); k != nil; k, v, _ = dec.NextTag() {
-				p.Tags = append(p.Tags, point.Tag{Key: string(k), Value: string(v)})
-			}
-			for k, v, _ := dec.NextField(); k != nil; k, v, _ = dec.NextField() {
-				p.Fields = append(p.Fields, point.Field{Key: string(k), Value: v})
-			}
-			var err error
-			if p.Time, err = dec.Time(lineprotocol.Nanosecond, time.Time{}); err != nil {
-				t.Fatalf("%s: %v", path, err)
-			}
-			pts = append(pts, p)
-		}
-	}
-	return fromPoints(t, pts)
-}
-
-func fromVM(t *testing.T, vm *testenv.Backend) map[int64]float64 {
-	t.Helper()
-	vm.Get("/internal/force_flush")
 	got := map[int64]float64{}
-	body := vm.Get("/api/v1/export?" + url.Values{"match[]": {`netperf_value`}}.Encode())
-	dec := json.NewDecoder(strings.NewReader(body))
-	for dec.More() {
-		var s struct {
-			Metric     map[string]string
-			Values     []float64
-			Timestamps []int64
+	for _, s := range samples {
+		if s.Tags["host"] != "testhost" || s.Tags["series"] != strconv.Itoa(int(s.Value)%series) {
+			t.Fatalf("%s: sample %v at %d has tags %v", store, s.Value, s.TimeNs, s.Tags)
 		}
-		if err := dec.Decode(&s); err != nil {
-			t.Fatal(err)
-		}
-		for i, ms := range s.Timestamps {
-			if s.Metric["host"] != "testhost" || s.Metric["series"] != strconv.Itoa(int(s.Values[i])%series) {
-				t.Fatalf("VictoriaMetrics series %v holds value %v", s.Metric, s.Values[i])
-			}
-			got[ms*int64(time.Millisecond)] = s.Values[i]
-		}
-	}
-	return got
-}
-
-func fromInflux(t *testing.T, idb *testenv.Backend) map[int64]float64 {
-	t.Helper()
-	body := idb.Post("/query", url.Values{"db": {"datakit"}, "epoch": {"ns"}, "q": {"SELECT \"value\", \"series\", \"host\" FROM netperf"}})
-	var r struct {
-		Results []struct {
-			Series []struct{ Values [][]any }
-			Error  string
-		}
-	}
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&r); err != nil || len(r.Results) != 1 || r.Results[0].Error != "" {
-		t.Fatalf("InfluxDB answer %.300s: %v", body, err)
-	}
-	got := map[int64]float64{}
-	for _, s := range r.Results[0].Series {
-		for _, row := range s.Values {
-			ts, _ := row[0].(json.Number).Int64()
-			v, _ := row[1].(json.Number).Float64()
-			if row[2] != strconv.Itoa(int(v)%series) || row[3] != "testhost" {
-				t.Fatalf("InfluxDB row %v", row)
-			}
-			got[ts] = v
-		}
+		got[s.TimeNs] = s.Value
 	}
 	return got
 }
