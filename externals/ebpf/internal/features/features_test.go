@@ -1,0 +1,41 @@
+package features
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTracepointReasons(t *testing.T) {
+	dir := t.TempDir()
+	old := TracefsRoot
+	defer func() { TracefsRoot = old }()
+	TracefsRoot = dir
+	if st := Tracepoint("sock", "x"); st.On || !strings.Contains(st.Reason, "tracefs not mounted") {
+		t.Fatalf("no tracefs: %v", st)
+	}
+	os.MkdirAll(filepath.Join(dir, "events", "sock", "x"), 0o755)
+	os.WriteFile(filepath.Join(dir, "events", "sock", "x", "format"), nil, 0o644)
+	if st := Tracepoint("sock", "x"); !st.On {
+		t.Fatalf("present tracepoint: %v", st)
+	}
+	if st := Tracepoint("sock", "y"); st.On || st.Reason != "missing tracepoint sock/y" {
+		t.Fatalf("missing tracepoint: %v", st)
+	}
+}
+
+func TestBTFProbes(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err != nil {
+		t.Skip("skipped: no kernel BTF on this host")
+	}
+	if st := BTFMember("tcp_sock", "srtt_us"); !st.On {
+		t.Fatalf("tcp_sock.srtt_us: %v", st)
+	}
+	if st := BTFMember("tcp_sock", "no_such_field"); st.On || !strings.Contains(st.Reason, "missing BTF member") {
+		t.Fatalf("absent member: %v", st)
+	}
+	if st := BTFType("no_such_type_xyz"); st.On {
+		t.Fatal("absent type reported on")
+	}
+}
