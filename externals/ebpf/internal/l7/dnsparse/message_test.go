@@ -1,0 +1,106 @@
+package dnsparse
+
+import (
+	"bytes"
+	"net/netip"
+	"testing"
+
+	"golang.org/x/net/dns/dnsmessage"
+)
+
+var (
+	addr4 = netip.MustParseAddr("192.0.2.10")
+	addr6 = netip.MustParseAddr("2001:db8::10")
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      []byte
+		id      uint16
+		resp    bool
+		rcode   int
+		qname   string
+		strict  bool
+		answers []netip.Addr
+		wantErr bool
+	}{
+		{"query", query(7, "WWW.Example.COM.", dnsmessage.TypeA), 7, false, 0, "www.example.com", true, nil, false},
+		{"aaaa query", query(8, "v6.example.", dnsmessage.TypeAAAA), 8, false, 0, "v6.example", true, nil, false},
+		{"noerror", response(9, "www.example.com.", dnsmessage.RCodeSuccess, false, addr4, addr6), 9, true, 0, "www.example.com", false, []netip.Addr{addr4, addr6}, false},
+		{"cname chain", response(10, "www.example.com.", dnsmessage.RCodeSuccess, true, addr4), 10, true, 0, "www.example.com", false, []netip.Addr{addr4}, false},
+		{"nxdomain", response(11, "missing.example.", dnsmessage.RCodeNameError, false), 11, true, 3, "missing.example", false, nil, false},
+		{"servfail", response(12, "x.example.", dnsmessage.RCodeServerFailure, false), 12, true, 2, "x.example", false, nil, false},
+		{"answers cut by capture", response(13, "a.example.", dnsmessage.RCodeSuccess, false, addr4, addr6)[:60], 13, true, 0, "a.example", false, []netip.Addr{addr4}, false},
+		{"root", query(14, ".", dnsmessage.TypeNS), 14, false, 0, ".", true, nil, false},
+		{"short header", []byte{1, 2, 3}, 0, false, 0, "", false, nil, true},
+		{"no question", make([]byte, 12), 0, false, 0, "", false, nil, true},
+		{"question cut", query(15, "cut.example.", dnsmessage.TypeA)[:16], 0, false, 0, "", false, nil, true},
+		{"http", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0, false, 0, "", false, nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var m Message
+			err := m.Parse(tc.in)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v, want error %v", err, tc.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if m.ID != tc.id || m.Response != tc.resp || m.RCode != tc.rcode || m.Strict != tc.strict {
+				t.Errorf("got id=%d resp=%v rcode=%d strict=%v", m.ID, m.Response, m.RCode, m.Strict)
+			}
+			if name := string(m.AppendName(nil)); name != tc.qname {
+				t.Errorf("name %q, want %q", name, tc.qname)
+			}
+			if got := m.Answers[:m.NAnswers]; len(got) != len(tc.answers) || (len(got) > 0 && got[0] != tc.answers[0]) {
+				t.Errorf("answers %v, want %v", got, tc.answers)
+			}
+		})
+	}
+}
+
+func TestStrictRejectsNonQueries(t *testing.T) {
+	q := query(1, "a.example.", dnsmessage.TypeA)
+	var m Message
+	bad := bytes.Clone(q)
+	bad[2] |= 0x78 // opcode 15
+	if m.Parse(bad) != nil || m.Strict {
+		t.Errorf("opcode 15 query is strict")
+	}
+	bad = bytes.Clone(q)
+	bad[7] = 1 // one answer claimed
+	if m.Parse(bad); m.Strict {
+		t.Errorf("query with answers is strict")
+	}
+}
+
+func TestParseZeroAllocs(t *testing.T) {
+	resp := response(9, "www.example.com.", dnsmessage.RCodeSuccess, true, addr4, addr6)
+	q := query(7, "www.example.com.", dnsmessage.TypeA)
+	var m Message
+	buf := make([]byte, 0, 256)
+	for _, in := range [][]byte{q, resp} {
+		if n := testing.AllocsPerRun(100, func() {
+			if m.Parse(in) != nil {
+				panic("parse")
+			}
+			buf = m.AppendName(buf[:0])
+		}); n != 0 {
+			t.Errorf("Parse allocates %v times", n)
+		}
+	}
+	var f TCPFramer
+	stream := framed(q, resp)
+	if n := testing.AllocsPerRun(100, func() {
+		f.Push(stream, len(stream))
+		for msg, ok := f.Next(); ok; msg, ok = f.Next() {
+			if m.Parse(msg) != nil {
+				panic("parse")
+			}
+		}
+	}); n != 0 {
+		t.Errorf("framing allocates %v times", n)
+	}
+}
