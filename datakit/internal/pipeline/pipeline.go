@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/influxdata/line-protocol/v2/lineprotocol"
 	"golang.org/x/sync/semaphore"
 
 	"netobs.local/agent/datakit/internal/outputs"
@@ -88,7 +87,7 @@ type Pipeline struct {
 	limits   Limits
 	log      *slog.Logger
 	querier  Querier
-	encoders sync.Pool
+	buffers  sync.Pool // of *[]byte, the encoded records
 
 	mu     sync.RWMutex // Submit holds it shared; Close exclusively
 	closed bool
@@ -104,7 +103,7 @@ func New(o Options) (*Pipeline, error) {
 	}
 	p := &Pipeline{limits: o.Limits.withDefaults(), log: o.Log, querier: emptyQuerier{}}
 	p.inflight = semaphore.NewWeighted(p.limits.MaxInflightPoints)
-	p.encoders.New = func() any { return new(lineprotocol.Encoder) }
+	p.buffers.New = func() any { return new([]byte) }
 	tags := map[string]string{}
 	for k, v := range o.GlobalTags {
 		tags[k] = v
@@ -187,13 +186,14 @@ func (p *Pipeline) Submit(ctx context.Context, b *Batch) error {
 	if p.closed {
 		return ErrClosed
 	}
-	enc := p.encoders.Get().(*lineprotocol.Encoder)
+	bufp := p.buffers.Get().(*[]byte)
+	rec, err := p.encode((*bufp)[:0], b)
 	defer func() {
-		if cap(enc.Bytes()) <= 8<<20 { // do not pin huge buffers
-			p.encoders.Put(enc)
+		if cap(rec) <= 8<<20 { // do not pin huge buffers
+			*bufp = rec
+			p.buffers.Put(bufp)
 		}
 	}()
-	rec, err := p.encode(enc, b)
 	if err != nil {
 		return err
 	}
@@ -213,44 +213,46 @@ func (p *Pipeline) Submit(ctx context.Context, b *Batch) error {
 	return nil
 }
 
-// encode builds the queue record of b in enc's buffer.
-func (p *Pipeline) encode(enc *lineprotocol.Encoder, b *Batch) ([]byte, error) {
+// encode appends the queue record of b to buf. Keys and values were
+// validated when they were decoded; only the shape of each point is checked
+// here, for callers that build points themselves.
+func (p *Pipeline) encode(buf []byte, b *Batch) ([]byte, error) {
 	now := time.Now()
-	enc.SetBuffer(appendRecordHeader(enc.Bytes()[:0], b.Category, now, len(b.Points)))
+	buf = appendRecordHeader(buf, b.Category, now, len(b.Points))
 	extra := p.extra
 	if b.IgnoreGlobalHostTags {
 		extra = nil
 	}
 	for i, pt := range b.Points {
-		enc.StartLine(pt.Name)
+		if pt.Name == "" || len(pt.Fields) == 0 {
+			return buf, fmt.Errorf("point %d (%q): a point needs a measurement name and at least one field", i, pt.Name)
+		}
+		buf = point.AppendMeasurement(buf, pt.Name)
 		own, j := pt.Tags, 0
 		for len(own) > 0 || j < len(extra) {
 			switch {
 			case j == len(extra) || len(own) > 0 && own[0].Key < extra[j].Key:
-				enc.AddTag(own[0].Key, own[0].Value)
+				buf = point.AppendTag(buf, own[0].Key, own[0].Value)
 				own = own[1:]
 			case len(own) == 0 || extra[j].Key < own[0].Key:
-				enc.AddTag(extra[j].Key, extra[j].Value)
+				buf = point.AppendTag(buf, extra[j].Key, extra[j].Value)
 				j++
 			default: // same key: the point's own tag wins
-				enc.AddTag(own[0].Key, own[0].Value)
+				buf = point.AppendTag(buf, own[0].Key, own[0].Value)
 				own = own[1:]
 				j++
 			}
 		}
-		for _, f := range pt.Fields {
-			enc.AddField(f.Key, f.Value)
+		for i, f := range pt.Fields {
+			buf = point.AppendField(buf, i == 0, f.Key, f.Value)
 		}
 		t := pt.Time
 		if t.IsZero() {
 			t = now
 		}
-		enc.EndLine(t)
-		if err := enc.Err(); err != nil {
-			return nil, fmt.Errorf("point %d (%q): %w", i, pt.Name, err)
-		}
+		buf = point.AppendTime(buf, t)
 	}
-	return enc.Bytes(), nil
+	return buf, nil
 }
 
 // Flush waits until every queue is empty (everything delivered, rejected or
