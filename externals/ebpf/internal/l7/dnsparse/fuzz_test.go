@@ -4,12 +4,14 @@ import (
 	"testing"
 
 	"golang.org/x/net/dns/dnsmessage"
+
+	"netobs.local/agent/externals/ebpf/internal/l7/internal/dnswire"
 )
 
 func FuzzParse(f *testing.F) {
-	f.Add(query(1, "www.example.com.", dnsmessage.TypeA), uint8(3))
-	f.Add(response(2, "www.example.com.", dnsmessage.RCodeSuccess, true, addr4, addr6), uint8(9))
-	f.Add(response(3, "missing.", dnsmessage.RCodeNameError, false), uint8(0))
+	f.Add(dnswire.Query(1, "www.example.com.", dnsmessage.TypeA), uint8(3))
+	f.Add(dnswire.Response(2, "www.example.com.", dnsmessage.RCodeSuccess, true, addr4, addr6), uint8(9))
+	f.Add(dnswire.Response(3, "missing.", dnsmessage.RCodeNameError, false), uint8(0))
 	f.Fuzz(func(t *testing.T, b []byte, cut uint8) {
 		var m Message
 		if m.Parse(b) == nil {
@@ -35,7 +37,7 @@ func FuzzParse(f *testing.F) {
 // BenchmarkParse compares the allocation-free path with a full
 // dnsmessage.Message.Unpack of the same response, in the same run.
 func BenchmarkParse(b *testing.B) {
-	in := response(9, "www.example.com.", dnsmessage.RCodeSuccess, true, addr4, addr6)
+	in := dnswire.Response(9, "www.example.com.", dnsmessage.RCodeSuccess, true, addr4, addr6)
 	var m Message
 	b.ReportAllocs()
 	b.SetBytes(int64(len(in)))

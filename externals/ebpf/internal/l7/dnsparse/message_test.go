@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"golang.org/x/net/dns/dnsmessage"
+
+	"netobs.local/agent/externals/ebpf/internal/l7/internal/dnswire"
 )
 
 var (
@@ -25,17 +27,17 @@ func TestParse(t *testing.T) {
 		answers []netip.Addr
 		wantErr bool
 	}{
-		{"query", query(7, "WWW.Example.COM.", dnsmessage.TypeA), 7, false, 0, "www.example.com", true, nil, false},
-		{"aaaa query", query(8, "v6.example.", dnsmessage.TypeAAAA), 8, false, 0, "v6.example", true, nil, false},
-		{"noerror", response(9, "www.example.com.", dnsmessage.RCodeSuccess, false, addr4, addr6), 9, true, 0, "www.example.com", false, []netip.Addr{addr4, addr6}, false},
-		{"cname chain", response(10, "www.example.com.", dnsmessage.RCodeSuccess, true, addr4), 10, true, 0, "www.example.com", false, []netip.Addr{addr4}, false},
-		{"nxdomain", response(11, "missing.example.", dnsmessage.RCodeNameError, false), 11, true, 3, "missing.example", false, nil, false},
-		{"servfail", response(12, "x.example.", dnsmessage.RCodeServerFailure, false), 12, true, 2, "x.example", false, nil, false},
-		{"answers cut by capture", response(13, "a.example.", dnsmessage.RCodeSuccess, false, addr4, addr6)[:60], 13, true, 0, "a.example", false, []netip.Addr{addr4}, false},
-		{"root", query(14, ".", dnsmessage.TypeNS), 14, false, 0, ".", true, nil, false},
+		{"query", dnswire.Query(7, "WWW.Example.COM.", dnsmessage.TypeA), 7, false, 0, "www.example.com", true, nil, false},
+		{"aaaa query", dnswire.Query(8, "v6.example.", dnsmessage.TypeAAAA), 8, false, 0, "v6.example", true, nil, false},
+		{"noerror", dnswire.Response(9, "www.example.com.", dnsmessage.RCodeSuccess, false, addr4, addr6), 9, true, 0, "www.example.com", false, []netip.Addr{addr4, addr6}, false},
+		{"cname chain", dnswire.Response(10, "www.example.com.", dnsmessage.RCodeSuccess, true, addr4), 10, true, 0, "www.example.com", false, []netip.Addr{addr4}, false},
+		{"nxdomain", dnswire.Response(11, "missing.example.", dnsmessage.RCodeNameError, false), 11, true, 3, "missing.example", false, nil, false},
+		{"servfail", dnswire.Response(12, "x.example.", dnsmessage.RCodeServerFailure, false), 12, true, 2, "x.example", false, nil, false},
+		{"answers cut by capture", dnswire.Response(13, "a.example.", dnsmessage.RCodeSuccess, false, addr4, addr6)[:60], 13, true, 0, "a.example", false, []netip.Addr{addr4}, false},
+		{"root", dnswire.Query(14, ".", dnsmessage.TypeNS), 14, false, 0, ".", true, nil, false},
 		{"short header", []byte{1, 2, 3}, 0, false, 0, "", false, nil, true},
 		{"no question", make([]byte, 12), 0, false, 0, "", false, nil, true},
-		{"question cut", query(15, "cut.example.", dnsmessage.TypeA)[:16], 0, false, 0, "", false, nil, true},
+		{"question cut", dnswire.Query(15, "cut.example.", dnsmessage.TypeA)[:16], 0, false, 0, "", false, nil, true},
 		{"http", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 0, false, 0, "", false, nil, true},
 	}
 	for _, tc := range tests {
@@ -62,7 +64,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestStrictRejectsNonQueries(t *testing.T) {
-	q := query(1, "a.example.", dnsmessage.TypeA)
+	q := dnswire.Query(1, "a.example.", dnsmessage.TypeA)
 	var m Message
 	bad := bytes.Clone(q)
 	bad[2] |= 0x78 // opcode 15
@@ -77,8 +79,8 @@ func TestStrictRejectsNonQueries(t *testing.T) {
 }
 
 func TestParseZeroAllocs(t *testing.T) {
-	resp := response(9, "www.example.com.", dnsmessage.RCodeSuccess, true, addr4, addr6)
-	q := query(7, "www.example.com.", dnsmessage.TypeA)
+	resp := dnswire.Response(9, "www.example.com.", dnsmessage.RCodeSuccess, true, addr4, addr6)
+	q := dnswire.Query(7, "www.example.com.", dnsmessage.TypeA)
 	var m Message
 	buf := make([]byte, 0, 256)
 	for _, in := range [][]byte{q, resp} {
@@ -92,7 +94,7 @@ func TestParseZeroAllocs(t *testing.T) {
 		}
 	}
 	var f TCPFramer
-	stream := framed(q, resp)
+	stream := dnswire.Framed(q, resp)
 	if n := testing.AllocsPerRun(100, func() {
 		f.Push(stream, len(stream))
 		for msg, ok := f.Next(); ok; msg, ok = f.Next() {

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"golang.org/x/net/dns/dnsmessage"
+
+	"netobs.local/agent/externals/ebpf/internal/l7/internal/dnswire"
 )
 
 // feed pushes events (payload cap applied) and collects the messages.
@@ -20,9 +22,9 @@ func feed(f *TCPFramer, capBytes int, events ...[]byte) [][]byte {
 }
 
 func TestFramerSplitsAnywhere(t *testing.T) {
-	q := query(1, "tcp.example.", dnsmessage.TypeA)
-	r := response(1, "tcp.example.", dnsmessage.RCodeSuccess, false, addr4)
-	stream := framed(q, r)
+	q := dnswire.Query(1, "tcp.example.", dnsmessage.TypeA)
+	r := dnswire.Response(1, "tcp.example.", dnsmessage.RCodeSuccess, false, addr4)
+	stream := dnswire.Framed(q, r)
 	for cut := 0; cut <= len(stream); cut++ {
 		for cut2 := cut; cut2 <= len(stream); cut2 += 7 {
 			var f TCPFramer
@@ -35,13 +37,13 @@ func TestFramerSplitsAnywhere(t *testing.T) {
 }
 
 func TestFramerCappedCapture(t *testing.T) {
-	big := response(2, "big.example.", dnsmessage.RCodeSuccess, false,
+	big := dnswire.Response(2, "big.example.", dnsmessage.RCodeSuccess, false,
 		addr4, addr6, addr4, addr6, addr4, addr6, addr4, addr6, addr4, addr6)
-	small := query(3, "next.example.", dnsmessage.TypeA)
+	small := dnswire.Query(3, "next.example.", dnsmessage.TypeA)
 	var f TCPFramer
 	// The capture keeps 64 bytes of the big message's event: its prefix
 	// still parses, and the next event's message is framed normally.
-	got := feed(&f, 64, framed(big), framed(small))
+	got := feed(&f, 64, dnswire.Framed(big), dnswire.Framed(small))
 	if len(got) != 2 || len(got[0]) != 62 || !bytes.Equal(got[1], small) {
 		t.Fatalf("got %d messages", len(got))
 	}
@@ -52,7 +54,7 @@ func TestFramerCappedCapture(t *testing.T) {
 	// Three messages in one capped event: the third's length prefix was not
 	// captured, so the event's tail is dropped and the framer resyncs at the
 	// next event.
-	got = feed(&f, 64, framed(small, small, small), framed(small))
+	got = feed(&f, 64, dnswire.Framed(small, small, small), dnswire.Framed(small))
 	if len(got) != 3 || f.Dropped() != 1 || !bytes.Equal(got[2], small) {
 		t.Fatalf("got %d messages, %d dropped", len(got), f.Dropped())
 	}

@@ -1,4 +1,6 @@
-package dnsparse
+// Package dnswire builds real DNS messages with dnsmessage.Builder for the
+// tests of the DNS path.
+package dnswire
 
 import (
 	"net/netip"
@@ -6,9 +8,9 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 )
 
-// query builds a stub resolver's query for name, with an EDNS OPT record as
+// Query builds a stub resolver's query for name, with an EDNS OPT record as
 // dig sends.
-func query(id uint16, name string, qtype dnsmessage.Type) []byte {
+func Query(id uint16, name string, qtype dnsmessage.Type) []byte {
 	b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: id, RecursionDesired: true})
 	b.EnableCompression()
 	must(b.StartQuestions())
@@ -22,9 +24,9 @@ func query(id uint16, name string, qtype dnsmessage.Type) []byte {
 	return out
 }
 
-// response builds the answer to a query for name: a CNAME to "alias." when
+// Response builds the answer to a query for name: a CNAME to "alias." when
 // cname is set, then the addresses.
-func response(id uint16, name string, rcode dnsmessage.RCode, cname bool, addrs ...netip.Addr) []byte {
+func Response(id uint16, name string, rcode dnsmessage.RCode, cname bool, addrs ...netip.Addr) []byte {
 	b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: id, Response: true, RecursionDesired: true, RecursionAvailable: true, RCode: rcode})
 	b.EnableCompression()
 	must(b.StartQuestions())
@@ -56,8 +58,8 @@ func must(err error) {
 	}
 }
 
-// framed prefixes each message with its 2-byte TCP length.
-func framed(msgs ...[]byte) []byte {
+// Framed prefixes each message with its 2-byte TCP length.
+func Framed(msgs ...[]byte) []byte {
 	var out []byte
 	for _, m := range msgs {
 		out = append(out, byte(len(m)>>8), byte(len(m)))

@@ -1,0 +1,91 @@
+// Package stream turns capture events into HTTP and DNS exchanges. It keeps
+// per-socket state: the detected protocol, which end is the client, the
+// requests awaiting responses (keep-alive and pipelining), how much of the
+// current message body is still to come, and heads split across events. A
+// connection first seen mid-stream is picked up at its next message head.
+// Every structure is bounded; whatever does not fit is counted in Stats.
+//
+// A Tracker is not safe for concurrent use: one goroutine (the ring buffer
+// reader) owns it.
+package stream
+
+import (
+	"time"
+
+	"netobs.local/agent/externals/ebpf/internal/l7"
+)
+
+// Config bounds and tunes a Tracker. Zero fields take the defaults.
+type Config struct {
+	// MaxSockets bounds the sockets tracked at once (default 16384). Events
+	// of new sockets beyond it are counted in Stats.SocketsOverflow.
+	MaxSockets int
+	// MaxPending bounds the requests or queries awaiting an answer on one
+	// socket (default 32).
+	MaxPending int
+	// IdleTimeout evicts a socket without events for this long (default
+	// 2m); its open exchange is finished as on close.
+	IdleTimeout time.Duration
+	// DNSTimeout is how long a query waits for its answer before it is
+	// reported with rcode -1 (default 5s).
+	DNSTimeout time.Duration
+	// UndecidedEvents is how many events a socket may carry before a
+	// recognizable head before it is classified as unparsed (default 64):
+	// enough to wait out the body of a large response on a connection
+	// observed mid-stream.
+	UndecidedEvents int
+	// DNSPorts are ports on which UDP and TCP traffic is read as DNS
+	// (default 53). A query shaped exactly like a stub resolver's is
+	// recognized on any port.
+	DNSPorts []uint16
+	// MaxInterned bounds the interned paths and names (default 8192).
+	MaxInterned int
+	// Ignore is called once for a socket classified as a protocol we do not
+	// parse, so that the kernel side stops capturing it. May be nil.
+	Ignore func(sockID uint64)
+}
+
+func (c *Config) setDefaults() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.MaxSockets, 16384)
+	def(&c.MaxPending, 32)
+	def(&c.UndecidedEvents, 64)
+	def(&c.MaxInterned, 8192)
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 2 * time.Minute
+	}
+	if c.DNSTimeout <= 0 {
+		c.DNSTimeout = 5 * time.Second
+	}
+	if len(c.DNSPorts) == 0 {
+		c.DNSPorts = []uint16{53}
+	}
+}
+
+// Sink receives finished exchanges. The pointers are valid only during the
+// call.
+type Sink interface {
+	HTTP(*l7.HTTPExchange)
+	DNS(*l7.DNSExchange)
+}
+
+// Stats counts what the Tracker did and what it had to drop.
+type Stats struct {
+	Events          uint64 // events handled
+	Sockets         int    // sockets tracked now
+	SocketsOverflow uint64 // events of new sockets refused at MaxSockets
+	Evicted         uint64 // sockets evicted idle
+	Ignored         uint64 // sockets classified as unparsed (Ignore called)
+	HTTPExchanges   uint64
+	DNSExchanges    uint64
+	DNSTimeouts     uint64
+	PendingOverflow uint64 // requests or queries dropped at MaxPending
+	Unanswered      uint64 // requests whose connection ended before a response
+	Unmatched       uint64 // responses without a request (mid-stream)
+	DNSErrors       uint64 // DNS payloads that did not parse
+	InternOverflow  uint64 // strings allocated because the intern table was full
+}

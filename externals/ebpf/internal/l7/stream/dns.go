@@ -1,0 +1,108 @@
+package stream
+
+import (
+	"net/netip"
+
+	"netobs.local/agent/externals/ebpf/internal/l7"
+	"netobs.local/agent/externals/ebpf/internal/l7/dnsparse"
+)
+
+// query is a DNS query awaiting its answer.
+type query struct {
+	id       uint16
+	peer     netip.AddrPort
+	outgoing bool
+	startNs  uint64
+	x        l7.DNSExchange
+}
+
+// dnsConn is a DNS socket: a resolver's (outgoing queries) or a server's
+// (incoming), over UDP or TCP. One unconnected UDP socket may talk to many
+// peers, so queries are matched by id and peer.
+type dnsConn struct {
+	pending []query
+	framers *[2]dnsparse.TCPFramer // TCP only: the send and recv directions
+}
+
+func newDNSConn(p l7.Proto) *dnsConn {
+	d := &dnsConn{}
+	if p == l7.TCP {
+		d.framers = new([2]dnsparse.TCPFramer)
+	}
+	return d
+}
+
+func (d *dnsConn) handle(t *Tracker, s *socket, ev *l7.Event) {
+	if d.framers == nil {
+		d.message(t, s, ev, ev.Payload)
+		return
+	}
+	f := &d.framers[pick(ev.Dir == l7.DirSend, 0, 1)]
+	f.Push(ev.Payload, int(ev.TotalLen))
+	for msg, ok := f.Next(); ok; msg, ok = f.Next() {
+		d.message(t, s, ev, msg)
+	}
+}
+
+func (d *dnsConn) message(t *Tracker, s *socket, ev *l7.Event, b []byte) {
+	m := &t.dnsMsg
+	if m.Parse(b) != nil {
+		t.stats.DNSErrors++
+		return
+	}
+	if !m.Response {
+		if len(d.pending) >= t.cfg.MaxPending {
+			t.stats.PendingOverflow++
+			return
+		}
+		outgoing := ev.Dir == l7.DirSend
+		t.nameBuf = m.AppendName(t.nameBuf[:0])
+		d.pending = append(d.pending, query{
+			id: m.ID, peer: ev.Remote, outgoing: outgoing, startNs: ev.TimestampNs,
+			x: l7.DNSExchange{Conn: t.conn(s, ev, outgoing), Name: t.names.get(t.nameBuf), QType: uint16(m.Question.Type)},
+		})
+		return
+	}
+	// The answer to a query we sent is received; to one we received, sent.
+	outgoing := ev.Dir == l7.DirRecv
+	for i := range d.pending {
+		q := &d.pending[i]
+		if q.id != m.ID || q.outgoing != outgoing || q.peer != ev.Remote {
+			continue
+		}
+		q.x.RCode = m.RCode
+		if ev.TimestampNs > q.startNs {
+			q.x.LatencyNs = ev.TimestampNs - q.startNs
+		}
+		q.x.NAnswers = copy(q.x.Answers[:], m.Answers[:m.NAnswers])
+		t.emitDNS(&q.x)
+		d.pending = append(d.pending[:i], d.pending[i+1:]...)
+		return
+	}
+	t.stats.Unmatched++
+}
+
+// expire reports queries unanswered for the timeout, or all of them when
+// the socket is gone, with rcode -1 and the time waited (at most the
+// timeout) as latency.
+func (d *dnsConn) expire(t *Tracker, now uint64, all bool) {
+	timeout := uint64(t.cfg.DNSTimeout.Nanoseconds())
+	kept := d.pending[:0]
+	for _, q := range d.pending {
+		waited := now - min(now, q.startNs)
+		if waited < timeout && !all {
+			kept = append(kept, q)
+			continue
+		}
+		q.x.RCode, q.x.LatencyNs = -1, min(waited, timeout)
+		t.stats.DNSTimeouts++
+		t.emitDNS(&q.x)
+	}
+	clear(d.pending[len(kept):])
+	d.pending = kept
+}
+
+func (t *Tracker) emitDNS(x *l7.DNSExchange) {
+	t.stats.DNSExchanges++
+	t.sink.DNS(x)
+}

@@ -1,0 +1,305 @@
+package stream
+
+import (
+	"bytes"
+
+	"netobs.local/agent/externals/ebpf/internal/l7"
+	"netobs.local/agent/externals/ebpf/internal/l7/httpparse"
+)
+
+type role uint8
+
+const (
+	roleUnknown role = iota
+	roleClient       // the local end sends requests
+	roleServer       // the local end receives requests
+)
+
+// maxCarry bounds a head kept across events while it is incomplete.
+const maxCarry = 1024
+
+// flow is the framing state of one direction of an HTTP connection.
+type flow struct {
+	bodyLeft int64 // body bytes still to come, from Content-Length
+	// open: a body of unknown length continues until the next head at the
+	// start of an event (chunked, close-delimited, or a head whose end was
+	// not captured).
+	open    bool
+	chunked bool
+	carry   []byte // an incomplete head, waiting for the next event
+}
+
+// exchange is a request on its way to a response.
+type exchange struct {
+	l7.HTTPExchange
+	reqEndNs  uint64
+	headOnly  bool // HEAD: the response has no body
+	responded bool
+	reqBytes  uint64
+	respBytes uint64
+}
+
+// httpConn is an HTTP/1.x connection seen from one end.
+type httpConn struct {
+	role      role
+	req, resp flow
+	// queue holds the requests awaiting or receiving their response, in
+	// order (pipelining); queue[0] is being answered when responded.
+	queue []exchange
+}
+
+func (h *httpConn) handle(t *Tracker, s *socket, ev *l7.Event) {
+	if (ev.Dir == l7.DirSend) == (h.role == roleClient) {
+		h.requestBytes(t, s, ev)
+	} else {
+		h.responseBytes(t, s, ev)
+	}
+}
+
+// withCarry prefixes the event's bytes with a head carried from the previous
+// event in the same direction.
+func (t *Tracker) withCarry(f *flow, ev *l7.Event) (b []byte, total int) {
+	if len(f.carry) == 0 {
+		return ev.Payload, int(max(ev.TotalLen, uint32(len(ev.Payload))))
+	}
+	t.scratch = append(append(t.scratch[:0], f.carry...), ev.Payload...)
+	total = len(f.carry) + int(max(ev.TotalLen, uint32(len(ev.Payload))))
+	f.carry = f.carry[:0]
+	return t.scratch, total
+}
+
+// keep carries an incomplete head to the next event when it was captured
+// whole and fits; it reports whether it did.
+func (f *flow) keep(b []byte, off, total int) bool {
+	if len(b) != total || total-off > maxCarry {
+		return false
+	}
+	f.carry = append(f.carry[:0], b[off:]...)
+	return true
+}
+
+func (h *httpConn) requestBytes(t *Tracker, s *socket, ev *l7.Event) {
+	f := &h.req
+	b, total := t.withCarry(f, ev)
+	for off := 0; off < total; {
+		if f.bodyLeft > 0 {
+			n := min(f.bodyLeft, int64(total-off))
+			h.addRequest(uint64(n), ev.TimestampNs)
+			f.bodyLeft -= n
+			off += int(n)
+			continue
+		}
+		var r httpparse.Request
+		st := httpparse.Invalid
+		if off < len(b) {
+			st = httpparse.ParseRequest(b[off:], &r)
+		}
+		if st == httpparse.Partial && r.Method == "" && !f.keep(b, off, total) {
+			st = httpparse.Invalid // a method prefix alone is no evidence
+		}
+		if f.open && (off > 0 || st == httpparse.Invalid) {
+			h.addRequest(uint64(total-off), ev.TimestampNs) // the open body goes on
+			return
+		}
+		f.open = false
+		switch {
+		case st == httpparse.Complete:
+			h.push(t, s, ev, &r)
+			h.addRequest(uint64(r.HeadLen), ev.TimestampNs)
+			off += r.HeadLen
+			f.bodyLeft, f.open = max(r.ContentLength, 0), r.Chunked
+		case st == httpparse.Partial && r.Method != "":
+			if f.keep(b, off, total) {
+				return // the head goes on in the next event
+			}
+			h.push(t, s, ev, &r) // the head goes on past the capture
+			h.addRequest(uint64(total-off), ev.TimestampNs)
+			f.open = true
+			return
+		case st == httpparse.Partial:
+			return // carried
+		default:
+			h.addRequest(uint64(total-off), ev.TimestampNs)
+			return
+		}
+	}
+}
+
+// push queues a new request.
+func (h *httpConn) push(t *Tracker, s *socket, ev *l7.Event, r *httpparse.Request) {
+	if len(h.queue) >= t.cfg.MaxPending {
+		t.stats.PendingOverflow++
+		h.queue = append(h.queue[:0], h.queue[1:]...) // the oldest is hopeless by now
+		t.stats.Unanswered++
+	}
+	if h.queue == nil {
+		h.queue = make([]exchange, 0, 4)
+	}
+	h.queue = append(h.queue, exchange{
+		HTTPExchange: l7.HTTPExchange{
+			Conn:          t.conn(s, ev, h.role == roleClient),
+			Method:        r.Method,
+			Path:          t.names.get(r.Path),
+			Version:       r.Version,
+			PathTruncated: r.PathTruncated,
+		},
+		headOnly: r.Method == "HEAD",
+		reqEndNs: ev.TimestampNs,
+	})
+}
+
+// addRequest accounts request bytes to the newest request.
+func (h *httpConn) addRequest(n, ts uint64) {
+	if len(h.queue) == 0 {
+		return // mid-stream: the body of a request we did not see
+	}
+	x := &h.queue[len(h.queue)-1]
+	x.reqBytes += n
+	x.reqEndNs = ts
+}
+
+func (h *httpConn) responseBytes(t *Tracker, s *socket, ev *l7.Event) {
+	f := &h.resp
+	b, total := t.withCarry(f, ev)
+	for off := 0; off < total; {
+		if f.bodyLeft > 0 {
+			n := min(f.bodyLeft, int64(total-off))
+			h.addResponse(uint64(n))
+			f.bodyLeft -= n
+			off += int(n)
+			if f.bodyLeft == 0 {
+				h.finish(t)
+			}
+			continue
+		}
+		var r httpparse.Response
+		st := httpparse.Invalid
+		if off < len(b) {
+			st = httpparse.ParseResponse(b[off:], &r)
+		}
+		if st == httpparse.Partial && !r.LineDone && !f.keep(b, off, total) {
+			st = httpparse.Invalid
+		}
+		if f.open {
+			if off > 0 || st == httpparse.Invalid {
+				h.addResponse(uint64(total - off))
+				if f.chunked && len(b) == total && bytes.HasSuffix(b, lastChunk) {
+					f.open = false
+					h.finish(t)
+				}
+				return
+			}
+			f.open = false
+			h.finish(t) // a new response ends the open one
+		}
+		switch {
+		case st == httpparse.Complete:
+			h.start(t, r.StatusCode, ev.TimestampNs)
+			h.addResponse(uint64(r.HeadLen))
+			off += r.HeadLen
+			if r.StatusCode == 101 {
+				h.finish(t)
+				t.unparse(s) // switched protocols (WebSocket, h2c)
+				return
+			}
+			if r.StatusCode < 200 {
+				continue // interim: the final response follows
+			}
+			x := h.answering()
+			switch {
+			case x != nil && x.headOnly, !httpparse.BodyAllowed(r.StatusCode), !r.Chunked && r.ContentLength == 0:
+				h.finish(t)
+			case !r.Chunked && r.ContentLength > 0:
+				f.bodyLeft = r.ContentLength
+			default:
+				f.open, f.chunked = true, r.Chunked
+				if r.Chunked && len(b) == total && bytes.HasSuffix(b[off:], lastChunk) {
+					h.addResponse(uint64(total - off))
+					f.open = false
+					h.finish(t)
+					return
+				}
+			}
+		case st == httpparse.Partial && r.LineDone:
+			if f.keep(b, off, total) {
+				return
+			}
+			h.start(t, r.StatusCode, ev.TimestampNs)
+			h.addResponse(uint64(total - off))
+			f.open, f.chunked = true, false
+			return
+		case st == httpparse.Partial:
+			return // carried
+		default:
+			h.addResponse(uint64(total - off))
+			return
+		}
+	}
+}
+
+var lastChunk = []byte("0\r\n\r\n")
+
+// start marks the oldest request as being answered; the first response
+// byte ends its latency.
+func (h *httpConn) start(t *Tracker, status int, ts uint64) {
+	x := h.answering()
+	if x == nil {
+		if len(h.queue) == 0 {
+			t.stats.Unmatched++
+			return
+		}
+		x = &h.queue[0]
+		x.responded = true
+		if ts > x.reqEndNs {
+			x.LatencyNs = ts - x.reqEndNs
+		}
+	}
+	x.Status = status // an interim 1xx is overwritten by the final status
+}
+
+// answering returns the request being answered, or nil.
+func (h *httpConn) answering() *exchange {
+	if len(h.queue) > 0 && h.queue[0].responded {
+		return &h.queue[0]
+	}
+	return nil
+}
+
+func (h *httpConn) addResponse(n uint64) {
+	if x := h.answering(); x != nil {
+		x.respBytes += n
+	}
+}
+
+// finish reports the request being answered and dequeues it.
+func (h *httpConn) finish(t *Tracker) {
+	x := h.answering()
+	if x == nil {
+		return
+	}
+	if h.role == roleClient {
+		x.BytesWritten, x.BytesRead = x.reqBytes, x.respBytes
+	} else {
+		x.BytesRead, x.BytesWritten = x.reqBytes, x.respBytes
+	}
+	t.stats.HTTPExchanges++
+	t.sink.HTTP(&x.HTTPExchange)
+	h.queue = append(h.queue[:0], h.queue[1:]...)
+}
+
+// closed finishes a response delimited by the connection's end; requests
+// never answered are counted, not reported.
+func (h *httpConn) closed(t *Tracker) {
+	h.finish(t)
+	t.stats.Unanswered += uint64(len(h.queue))
+	h.queue = h.queue[:0]
+}
+
+// unparse stops parsing a socket and tells the kernel side.
+func (t *Tracker) unparse(s *socket) {
+	s.kind, s.http, s.dns = unparsed, nil, nil
+	t.stats.Ignored++
+	if t.cfg.Ignore != nil {
+		t.cfg.Ignore(s.id)
+	}
+}
