@@ -1,0 +1,70 @@
+package proccache
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cilium/ebpf/rlimit"
+
+	"netobs.local/agent/tests/testenv"
+)
+
+// A process that lives a few milliseconds is in the cache with its path,
+// arguments, parent and exit code, after it is gone from /proc.
+func TestShortLivedProcess(t *testing.T) {
+	testenv.RequireRoot(t)
+	testenv.RequireBinaries(t, "sh")
+	if err := rlimit.RemoveMemlock(); err != nil {
+		t.Fatal(err)
+	}
+	c := New("/proc", time.Minute, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err := c.Load(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	if _, ok := c.Lookup(uint32(os.Getpid())); !ok {
+		t.Fatal("the /proc scan did not find the test itself")
+	}
+	cmd := exec.Command("sh", "-c", "exit 3", "argv0-of-script", "--token=s3cret")
+	_ = cmd.Run()
+	pid := uint32(cmd.Process.Pid)
+	var info Info
+	testenv.Eventually(t, 5*time.Second, "exit of the short-lived process", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		e := c.procs[pid]
+		if e != nil {
+			info = e.Info
+		}
+		return e != nil && e.Exited
+	})
+	if _, err := os.Stat("/proc/" + strconv.FormatUint(uint64(pid), 10)); err == nil {
+		t.Fatal("the process is still in /proc: the test proves nothing")
+	}
+	want := []string{"sh", "-c", "exit 3", "argv0-of-script", "--token=s3cret"}
+	if info.Path != "/usr/bin/sh" && info.Path != "/bin/sh" {
+		t.Errorf("path %q, want sh's", info.Path)
+	}
+	if strings.Join(info.Args, "|") != strings.Join(want, "|") {
+		t.Errorf("args %q, want %q", info.Args, want)
+	}
+	if info.PPid != uint32(os.Getpid()) || info.Comm != "sh" || info.ExitCode>>8 != 3 || info.Start == 0 {
+		t.Errorf("got %+v, want parent %d, comm sh, exit status 3", info, os.Getpid())
+	}
+	if got := FormatArgs(info.Args, info.ArgsCut); got != "-c exit 3 argv0-of-script --token=***" {
+		t.Errorf("FormatArgs = %q", got)
+	}
+	if c.DecodeErrors.Load() != 0 || c.KernelDrops() != 0 {
+		t.Errorf("decode errors %d, kernel drops %d", c.DecodeErrors.Load(), c.KernelDrops())
+	}
+}

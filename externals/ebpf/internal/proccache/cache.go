@@ -1,0 +1,181 @@
+// Package proccache keeps pid → process information (command, executable
+// path, arguments, uid, start time, container id, parent) for every plugin,
+// short-lived processes included: the kernel reports each exec, fork and
+// exit (bpf/process/process.c) and a /proc scan seeds the cache at start.
+// Exited processes stay for a retention period, so records that are built
+// after a process ended (a 10 ms curl's connection, reported at the next
+// flush) still find it.
+package proccache
+
+import (
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Info is what the cache knows about one process.
+type Info struct {
+	Pid, PPid   uint32
+	Comm        string
+	Path        string   // the executable as exec'ed (the process's mount namespace)
+	Args        []string // argv, at most ~1 KiB of it
+	ArgsCut     bool     // argv was longer than what was kept
+	UID         uint32
+	Start       time.Duration // since boot
+	ContainerID string        // from the cgroup path; empty on the host
+	Exited      bool
+	ExitCode    int32
+}
+
+// Cmdline is argv joined by spaces, the string process selection matches.
+func (i *Info) Cmdline() string {
+	n := 0
+	for _, a := range i.Args {
+		n += len(a) + 1
+	}
+	b := make([]byte, 0, n)
+	for j, a := range i.Args {
+		if j > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, a...)
+	}
+	return string(b)
+}
+
+type entry struct {
+	Info
+	partial bool      // known from a fork only: path and args may be missing
+	gone    time.Time // exit time
+}
+
+// Table is the pure userspace state, fed by the plugin (or by tests).
+type Table struct {
+	procRoot string
+	retain   time.Duration
+	max      int
+
+	mu    sync.Mutex
+	procs map[uint32]*entry
+
+	Full atomic.Uint64 // processes not cached because the table was full
+}
+
+// NewTable caches at most max processes and keeps exited ones for retain.
+func NewTable(procRoot string, max int, retain time.Duration) *Table {
+	return &Table{procRoot: procRoot, max: max, retain: retain, procs: map[uint32]*entry{}}
+}
+
+// Lookup returns the process with that pid. A miss, or a process known
+// only from its fork, is read from /proc when it still runs there (an
+// exec record may still be on its way from the kernel).
+func (t *Table) Lookup(pid uint32) (Info, bool) {
+	if pid == 0 {
+		return Info{}, false
+	}
+	t.mu.Lock()
+	e := t.procs[pid]
+	if e != nil && !e.partial {
+		info := e.Info
+		t.mu.Unlock()
+		return info, true
+	}
+	t.mu.Unlock()
+	fresh, err := readProc(t.procRoot, pid)
+	if err != nil {
+		if e != nil {
+			return e.Info, true
+		}
+		return Info{}, false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if cur := t.procs[pid]; cur == nil || cur.partial {
+		t.put(&entry{Info: fresh})
+	}
+	return fresh, true
+}
+
+// Scan seeds the table from every process in /proc.
+func (t *Table) Scan() error {
+	dirs, err := os.ReadDir(t.procRoot)
+	if err != nil {
+		return err
+	}
+	for _, d := range dirs {
+		pid, err := strconv.ParseUint(d.Name(), 10, 32)
+		if err != nil {
+			continue
+		}
+		info, err := readProc(t.procRoot, uint32(pid))
+		if err != nil {
+			continue // exited meanwhile
+		}
+		t.mu.Lock()
+		if t.procs[uint32(pid)] == nil { // an event is newer than the scan
+			t.put(&entry{Info: info})
+		}
+		t.mu.Unlock()
+	}
+	return nil
+}
+
+// apply updates the table with one kernel record.
+func (t *Table) apply(ev *event, now time.Time) {
+	k := &ev.task
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case ev.exec != nil:
+		x := ev.exec
+		t.put(&entry{Info: Info{Pid: k.Pid, PPid: k.Ppid, Comm: x.comm, Path: x.path, Args: x.args,
+			ArgsCut: x.argsCut, UID: x.uid, Start: time.Duration(k.StartNs), ContainerID: ContainerID(x.cgroup)}})
+	case processProcEventType(k.Type) == processProcEventTypeEVENT_PROC_FORK:
+		child := &entry{Info: Info{Pid: k.Pid, PPid: k.Ppid, Start: time.Duration(k.StartNs)}, partial: true}
+		if p := t.procs[k.Ppid]; p != nil { // a fork runs the parent's image
+			child.Comm, child.Path, child.Args, child.ArgsCut = p.Comm, p.Path, p.Args, p.ArgsCut
+			child.UID, child.ContainerID, child.partial = p.UID, p.ContainerID, p.partial
+		}
+		t.put(child)
+	case processProcEventType(k.Type) == processProcEventTypeEVENT_PROC_EXIT:
+		if e := t.procs[k.Pid]; e != nil {
+			e.Exited, e.ExitCode, e.gone = true, k.ExitCode, now
+		}
+	}
+}
+
+// put stores e, making room by dropping exited processes first.
+func (t *Table) put(e *entry) {
+	if _, ok := t.procs[e.Pid]; !ok && len(t.procs) >= t.max {
+		t.sweepLocked(time.Time{}, true)
+		if len(t.procs) >= t.max {
+			t.Full.Add(1)
+			return
+		}
+	}
+	t.procs[e.Pid] = e
+}
+
+// Sweep forgets processes that exited more than the retention ago.
+func (t *Table) Sweep(now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sweepLocked(now, false)
+}
+
+func (t *Table) sweepLocked(now time.Time, allExited bool) {
+	for pid, e := range t.procs {
+		if e.Exited && (allExited || now.Sub(e.gone) > t.retain) {
+			delete(t.procs, pid)
+		}
+	}
+}
+
+// Len is the number of cached processes.
+func (t *Table) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.procs)
+}

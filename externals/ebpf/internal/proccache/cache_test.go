@@ -1,0 +1,52 @@
+package proccache
+
+import (
+	"testing"
+	"time"
+)
+
+func TestTableEvents(t *testing.T) {
+	tb := NewTable(t.TempDir(), 3, 10*time.Second) // an empty proc: no /proc fallback
+	now := time.Unix(1000, 0)
+	exec := func(pid, ppid uint32, path string, args ...string) *event {
+		return &event{task: processTaskEvent{Type: uint32(processProcEventTypeEVENT_PROC_EXEC), Pid: pid, Ppid: ppid, StartNs: 5},
+			exec: &execInfo{comm: "c", path: path, args: args, uid: 7}}
+	}
+	task := func(typ processProcEventType, pid, ppid uint32) *event {
+		return &event{task: processTaskEvent{Type: uint32(typ), Pid: pid, Ppid: ppid, ExitCode: 9}}
+	}
+	tb.apply(exec(10, 1, "/bin/bash", "bash"), now)
+	tb.apply(task(processProcEventTypeEVENT_PROC_FORK, 11, 10), now)
+	if info, ok := tb.Lookup(11); !ok || info.Path != "/bin/bash" || info.PPid != 10 || info.UID != 7 {
+		t.Fatalf("forked child: %+v %v", info, ok)
+	}
+	tb.apply(exec(11, 10, "/usr/bin/curl", "curl", "-s"), now)
+	tb.apply(task(processProcEventTypeEVENT_PROC_EXIT, 11, 10), now)
+	info, ok := tb.Lookup(11)
+	if !ok || info.Path != "/usr/bin/curl" || !info.Exited || info.ExitCode != 9 || info.Cmdline() != "curl -s" {
+		t.Fatalf("exited child: %+v %v", info, ok)
+	}
+	tb.Sweep(now.Add(5 * time.Second))
+	if _, ok := tb.Lookup(11); !ok {
+		t.Fatal("forgotten within the retention")
+	}
+	tb.Sweep(now.Add(11 * time.Second))
+	if _, ok := tb.Lookup(11); ok {
+		t.Fatal("kept after the retention")
+	}
+	// Full: exited processes make room, live ones do not.
+	tb.apply(exec(12, 1, "/a"), now)
+	tb.apply(exec(13, 1, "/b"), now)
+	tb.apply(task(processProcEventTypeEVENT_PROC_EXIT, 13, 1), now)
+	tb.apply(exec(14, 1, "/c"), now)
+	if _, ok := tb.Lookup(14); !ok || tb.Len() != 3 {
+		t.Fatalf("exited entry did not make room: len %d", tb.Len())
+	}
+	tb.apply(exec(15, 1, "/d"), now)
+	if _, ok := tb.Lookup(15); ok || tb.Full.Load() != 1 {
+		t.Fatalf("full table took a live process: full %d", tb.Full.Load())
+	}
+	if _, ok := tb.Lookup(0); ok {
+		t.Fatal("pid 0 found")
+	}
+}
