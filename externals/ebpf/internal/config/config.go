@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"netobs.local/agent/externals/ebpf/internal/lp"
+	"netobs.local/agent/externals/ebpf/internal/procselect"
 )
 
 // Plugins are every plugin name of the seed, implemented or not.
@@ -38,6 +39,8 @@ type Config struct {
 	Output          string
 	PprofHost       string
 	PprofPort       string
+	ProcessArgs     bool             // process_path and process_args tags
+	Select          procselect.Rules // which processes are observed
 }
 
 // Parse parses the arguments of `run` and checks them; usage goes to stderr.
@@ -47,6 +50,8 @@ func Parse(args []string, stderr io.Writer) (*Config, error) {
 	fs.SetOutput(stderr)
 	var enabled, l7, tags string
 	var ephemeral int
+	var proc processFlags
+	proc.register(fs, c)
 	fs.StringVar(&c.Hostname, "hostname", "", "value of the host tag (default: the system hostname)")
 	fs.StringVar(&c.APIServer, "datakit-apiserver", "0.0.0.0:9529", "the supervisor's API address (0.0.0.0 means 127.0.0.1)")
 	fs.StringVar(&c.Log, "log", "-", "log file; - or empty for stderr")
@@ -92,6 +97,9 @@ func Parse(args []string, stderr io.Writer) (*Config, error) {
 		return nil, fmt.Errorf("--ephemeral-port %d: not a port", ephemeral)
 	}
 	c.EphemeralPort = uint16(ephemeral)
+	if err := proc.finish(c); err != nil {
+		return nil, err
+	}
 	if c.Tags, err = ParseTags(tags); err != nil {
 		return nil, err
 	}

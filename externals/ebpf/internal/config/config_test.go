@@ -56,3 +56,29 @@ func TestEphemeralStart(t *testing.T) {
 		t.Fatal("bad file accepted")
 	}
 }
+
+func TestParseProcessFlags(t *testing.T) {
+	c, err := Parse([]string{"--process-args", "--include-cmd-regex", "^nginx", "--exclude-cmd-regex", "curl",
+		"--include-pids", "1, 2", "--exclude-pids", "3", "--exclude-container-regex", "^kube-"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Select
+	if !c.ProcessArgs || !r.IncludeCmd.MatchString("nginx -g") || !r.ExcludeCmd.MatchString("/usr/bin/curl") ||
+		!r.IncludePids[1] || !r.IncludePids[2] || !r.ExcludePids[3] || r.IncludeContainer != nil ||
+		!r.ExcludeContainer.MatchString("kube-proxy") {
+		t.Fatalf("parsed %+v %+v", c, r)
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--exclude-cmd-regex", "a(b"}, `--exclude-cmd-regex "a(b": error parsing regexp`},
+		{[]string{"--include-pids", "1,x"}, `--include-pids: item 2 "x" is not a pid`},
+		{[]string{"--exclude-pids", "0"}, `item 1 "0" is not a pid`},
+	} {
+		if _, err := Parse(bad.args, io.Discard); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%v: error %v, want %q", bad.args, err, bad.want)
+		}
+	}
+}
