@@ -23,6 +23,9 @@ type Flow struct {
 	Local     netip.AddrPort
 	Remote    netip.AddrPort
 	Outgoing  bool // the local end opened the connection (it is the client)
+	// DstNAT is where a DNAT rule sent an outgoing flow (conntrack's reply
+	// source); the zero value when there was none or it is unknown.
+	DstNAT netip.AddrPort
 }
 
 // Endpoint is one end's tag values.
@@ -40,6 +43,7 @@ type Tags struct {
 	Src, Dst  Endpoint // local and remote end
 	Client    Endpoint
 	Server    Endpoint
+	DstNAT    netip.AddrPort // outgoing flows only; see Flow.DstNAT
 }
 
 // Builder holds what tag building depends on.
@@ -63,6 +67,9 @@ func (b Builder) Build(f Flow) Tags {
 	if f.Outgoing {
 		t.Direction = "outgoing"
 		client, server = local, remote
+	}
+	if f.Outgoing && f.DstNAT.IsValid() {
+		t.DstNAT = netip.AddrPortFrom(f.DstNAT.Addr().Unmap(), f.DstNAT.Port())
 	}
 	t.Client = b.endpoint(client, true)
 	t.Server = b.endpoint(server, false)
@@ -114,4 +121,15 @@ func (t Tags) Append(dst []lp.Tag) []lp.Tag {
 			lp.Tag{Key: e.prefix + "_port", Value: e.ep.Port})
 	}
 	return dst
+}
+
+// AppendNAT appends dst_nat_ip and dst_nat_port: the DNAT destination of
+// an outgoing flow, N/A when there is none (measurements that declare the
+// two tags call it after Append).
+func (t Tags) AppendNAT(dst []lp.Tag) []lp.Tag {
+	ip, port := "N/A", "N/A"
+	if t.DstNAT.IsValid() {
+		ip, port = t.DstNAT.Addr().String(), strconv.Itoa(int(t.DstNAT.Port()))
+	}
+	return append(dst, lp.Tag{Key: "dst_nat_ip", Value: ip}, lp.Tag{Key: "dst_nat_port", Value: port})
 }

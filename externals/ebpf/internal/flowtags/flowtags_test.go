@@ -14,7 +14,7 @@ func TestBuild(t *testing.T) {
 		want Tags
 	}{{
 		name: "outgoing, ephemeral client port collapses",
-		f:    Flow{"tcp", netip.MustParseAddrPort("10.0.0.1:40000"), netip.MustParseAddrPort("8.8.8.8:443"), true},
+		f:    Flow{"tcp", netip.MustParseAddrPort("10.0.0.1:40000"), netip.MustParseAddrPort("8.8.8.8:443"), true, netip.AddrPort{}},
 		want: Tags{Direction: "outgoing", Family: "IPv4", Transport: "tcp",
 			Src:    Endpoint{"10.0.0.1", "private", "*"},
 			Dst:    Endpoint{"8.8.8.8", "other", "443"},
@@ -22,7 +22,7 @@ func TestBuild(t *testing.T) {
 			Server: Endpoint{"8.8.8.8", "other", "443"}},
 	}, {
 		name: "incoming, remote ephemeral collapses, v4-mapped is IPv4",
-		f:    Flow{"tcp", netip.MustParseAddrPort("[::ffff:127.0.0.1]:80"), netip.MustParseAddrPort("[::ffff:127.0.0.1]:50000"), false},
+		f:    Flow{"tcp", netip.MustParseAddrPort("[::ffff:127.0.0.1]:80"), netip.MustParseAddrPort("[::ffff:127.0.0.1]:50000"), false, netip.AddrPort{}},
 		want: Tags{Direction: "incoming", Family: "IPv4", Transport: "tcp",
 			Src:    Endpoint{"127.0.0.1", "private", "80"},
 			Dst:    Endpoint{"127.0.0.1", "private", "*"},
@@ -30,7 +30,7 @@ func TestBuild(t *testing.T) {
 			Server: Endpoint{"127.0.0.1", "private", "80"}},
 	}, {
 		name: "client port below the ephemeral range is kept; multicast",
-		f:    Flow{"udp", netip.MustParseAddrPort("[fe80::1]:5353"), netip.MustParseAddrPort("[ff02::fb]:5353"), true},
+		f:    Flow{"udp", netip.MustParseAddrPort("[fe80::1]:5353"), netip.MustParseAddrPort("[ff02::fb]:5353"), true, netip.AddrPort{}},
 		want: Tags{Direction: "outgoing", Family: "IPv6", Transport: "udp",
 			Src:    Endpoint{"fe80::1", "private", "5353"},
 			Dst:    Endpoint{"ff02::fb", "multicast", "5353"},
@@ -48,7 +48,7 @@ func TestBuild(t *testing.T) {
 }
 
 func TestAppendHasEveryEndpointTag(t *testing.T) {
-	tags := Builder{}.Build(Flow{"tcp", netip.MustParseAddrPort("1.2.3.4:1"), netip.MustParseAddrPort("5.6.7.8:2"), true}).Append(nil)
+	tags := Builder{}.Build(Flow{"tcp", netip.MustParseAddrPort("1.2.3.4:1"), netip.MustParseAddrPort("5.6.7.8:2"), true, netip.AddrPort{}}).Append(nil)
 	if len(tags) != 15 {
 		t.Fatalf("%d tags, want 15: %v", len(tags), tags)
 	}
@@ -95,5 +95,22 @@ func TestOutgoing(t *testing.T) {
 	}
 	if err := l.Refresh(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestDstNAT(t *testing.T) {
+	nat := netip.MustParseAddrPort("[::ffff:10.0.0.9]:8080")
+	f := Flow{"tcp", netip.MustParseAddrPort("10.0.0.1:40000"), netip.MustParseAddrPort("10.96.0.1:80"), true, nat}
+	tags := Builder{}.Build(f)
+	if got := tags.AppendNAT(nil); got[0].Value != "10.0.0.9" || got[1].Value != "8080" {
+		t.Errorf("outgoing with DNAT: %v", got)
+	}
+	f.Outgoing = false // the seed defines the NAT tags for outgoing data only
+	if got := (Builder{}).Build(f).AppendNAT(nil); got[0].Value != "N/A" || got[1].Value != "N/A" {
+		t.Errorf("incoming: %v", got)
+	}
+	f.Outgoing, f.DstNAT = true, netip.AddrPort{}
+	if got := (Builder{}).Build(f).AppendNAT(nil); got[0].Value != "N/A" || got[1].Value != "N/A" {
+		t.Errorf("no DNAT: %v", got)
 	}
 }

@@ -54,6 +54,8 @@ type aggregator struct {
 	closed    map[connID]bool // closed since the previous flush: ignore late map sightings
 	groups    map[groupKey]*group
 	udpLast   map[netflowUdpKey][2]uint64
+	procs     Processes // nil: every process observed, no process tags
+	nat       NAT       // nil: dst_nat_* are N/A
 }
 
 func newAggregator(b flowtags.Builder, d Direction) *aggregator {
@@ -131,8 +133,11 @@ func (a *aggregator) group(c *netflowConn) *group {
 
 func (a *aggregator) groupFor(pid uint32, comm string, t *netflowFlowTuple, transport string, outgoing, tcp bool) *group {
 	local, remote := endpoints(t)
-	key := groupKey{pid: pid, comm: comm, tags: a.tags.Build(flowtags.Flow{
-		Transport: transport, Local: local, Remote: remote, Outgoing: outgoing})}
+	f := flowtags.Flow{Transport: transport, Local: local, Remote: remote, Outgoing: outgoing}
+	if outgoing && a.nat != nil {
+		f.DstNAT, _ = a.nat.DstNAT(t.Netns, transport, local, remote)
+	}
+	key := groupKey{pid: pid, comm: comm, tags: a.tags.Build(f)}
 	g := a.groups[key]
 	if g == nil {
 		g = &group{tcp: tcp}
@@ -177,7 +182,16 @@ func (a *aggregator) flush(now time.Time, extra []lp.Tag) []lp.Point {
 		if g.bytesRead+g.bytesWritten+g.retransmits+g.established+g.closed == 0 {
 			continue
 		}
-		pts = append(pts, netflowPoint(k, g, now, extra))
+		if a.procs != nil && !a.procs.Observe(k.pid) { // decided now: the exec record has arrived
+			continue
+		}
+		var proc []lp.Tag
+		if a.procs != nil {
+			if path, args := a.procs.Tags(k.pid); path != "" {
+				proc = []lp.Tag{{Key: "process_path", Value: path}, {Key: "process_args", Value: args}}
+			}
+		}
+		pts = append(pts, netflowPoint(k, g, now, append(proc, extra...)))
 	}
 	clear(a.groups)
 	return pts
@@ -191,7 +205,7 @@ func netflowPoint(k groupKey, g *group, now time.Time, extra []lp.Tag) lp.Point 
 	tags := make([]lp.Tag, 0, len(measure.Netflow.Tags)+len(extra))
 	tags = append(tags, lp.Tag{Key: "pid", Value: strconv.FormatUint(uint64(k.pid), 10)},
 		lp.Tag{Key: "process_name", Value: name}, lp.Tag{Key: "source", Value: "netflow"})
-	tags = k.tags.Append(tags)
+	tags = k.tags.AppendNAT(k.tags.Append(tags))
 	for _, t := range measure.Netflow.Tags { // the tags we cannot know yet are N/A
 		if !hasTag(tags, t.Name) && !hasTag(extra, t.Name) {
 			tags = append(tags, lp.Tag{Key: t.Name, Value: "N/A"})

@@ -28,8 +28,10 @@ type Config struct {
 	EphemeralStart  uint16
 	ExcludeLoopback bool
 	IPv6Disabled    bool
-	ProcRoot        string   // /proc, or the host's proc from a container
-	Tags            []lp.Tag // host and --tags, added to every point
+	ProcRoot        string    // /proc, or the host's proc from a container
+	Tags            []lp.Tag  // host and --tags, added to every point
+	Processes       Processes // process selection and tags; nil for none
+	NAT             NAT       // DNAT destinations (ebpf-conntrack); nil for none
 }
 
 const (
@@ -62,11 +64,13 @@ type Plugin struct {
 // New returns an unloaded plugin.
 func New(cfg Config, sink deliver.Sink, log *slog.Logger) *Plugin {
 	listeners := flowtags.NewListeners(cfg.ProcRoot)
+	agg := newAggregator(flowtags.Builder{EphemeralStart: cfg.EphemeralStart}, listeners)
+	agg.procs, agg.nat = cfg.Processes, cfg.NAT
 	return &Plugin{
 		cfg: cfg, sink: sink, log: log,
 		queue:     make(chan netflowConnCloseEvent, queueLen),
 		listeners: listeners,
-		agg:       newAggregator(flowtags.Builder{EphemeralStart: cfg.EphemeralStart}, listeners),
+		agg:       agg,
 	}
 }
 
