@@ -1,6 +1,10 @@
 package l7
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"netobs.local/agent/externals/ebpf/internal/lp"
+)
 
 // ConnInfo is the connection-level identity of an exchange, seen from the
 // process that made the syscalls. It is comparable, so aggregators key maps
@@ -40,12 +44,9 @@ func (c ConnInfo) Server() netip.AddrPort {
 	return c.Local
 }
 
-// Tag is a line-protocol tag.
-type Tag struct{ Key, Value string }
-
 // TagFunc appends the connection-level tags of c to dst (src/dst and
 // client/server ip and port, ip types, direction, family, transport, pid,
 // process_name; ephemeral ports collapsed) and returns the result. The
-// collector injects flowtags' builder here so that netflow, httpflow and
-// dnsflow tag connections identically.
-type TagFunc func(dst []Tag, c ConnInfo) []Tag
+// collector injects flowtags' builder here (see collect.FlowTags) so that
+// netflow, httpflow and dnsflow tag connections identically.
+type TagFunc func(dst []lp.Tag, c ConnInfo) []lp.Tag

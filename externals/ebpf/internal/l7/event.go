@@ -1,7 +1,7 @@
 // Package l7 holds the contract between the kernel-side payload capture and
 // the userspace L7 analysis (httpflow, dnsflow): the capture Event, the
-// connection identity handed to tag builders, the exchange records the stream
-// layer produces and the points the aggregators emit.
+// connection identity handed to tag builders, and the exchange records the
+// stream layer produces.
 //
 // The sub-packages do the work: httpparse and dnsparse read protocol heads,
 // stream turns events into exchanges, httpflow and dnsflow aggregate them per

@@ -1,0 +1,65 @@
+// Package conntags gives each distinct connection tag set of an interval a
+// small id, calling the (allocating) tag builder once per connection rather
+// than once per exchange. Connections whose tags are equal (ephemeral ports
+// collapse to "*") share an id, so aggregators keyed by id count series,
+// not connections.
+package conntags
+
+import (
+	"netobs.local/agent/externals/ebpf/internal/l7"
+	"netobs.local/agent/externals/ebpf/internal/lp"
+)
+
+// Interner maps connections to tag-set ids until Reset.
+type Interner struct {
+	fn     l7.TagFunc
+	max    int
+	byConn map[l7.ConnInfo]int32
+	bySig  map[string]int32
+	sets   [][]lp.Tag
+	buf    []lp.Tag
+	sig    []byte
+}
+
+// New returns an Interner that remembers at most max connections and max
+// tag sets per interval.
+func New(fn l7.TagFunc, max int) *Interner {
+	return &Interner{fn: fn, max: max, byConn: map[l7.ConnInfo]int32{}, bySig: map[string]int32{}}
+}
+
+// ID returns the tag-set id of c, or -1 when max distinct tag sets are
+// already held.
+func (in *Interner) ID(c l7.ConnInfo) int32 {
+	if id, ok := in.byConn[c]; ok {
+		return id
+	}
+	in.buf = in.fn(in.buf[:0], c)
+	in.sig = in.sig[:0]
+	for _, t := range in.buf {
+		in.sig = append(append(append(append(in.sig, t.Key...), 0), t.Value...), 0)
+	}
+	id, ok := in.bySig[string(in.sig)]
+	if !ok {
+		if len(in.sets) >= in.max {
+			return -1
+		}
+		id = int32(len(in.sets))
+		in.sets = append(in.sets, append([]lp.Tag(nil), in.buf...))
+		in.bySig[string(in.sig)] = id
+	}
+	if len(in.byConn) < in.max {
+		in.byConn[c] = id
+	}
+	return id
+}
+
+// Tags returns the tags of id; the caller must not modify them.
+func (in *Interner) Tags(id int32) []lp.Tag { return in.sets[id] }
+
+// Reset forgets everything, at the end of an interval.
+func (in *Interner) Reset() {
+	clear(in.byConn)
+	clear(in.bySig)
+	clear(in.sets)
+	in.sets = in.sets[:0]
+}
