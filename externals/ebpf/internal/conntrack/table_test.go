@@ -27,7 +27,7 @@ func TestTable(t *testing.T) {
 	local, svc := netip.MustParseAddrPort("10.0.0.2:40000"), netip.MustParseAddrPort("10.96.0.10:80")
 	tb.apply(7, uint8(ct.EventNew), flow(6, "10.0.0.2:40000", "10.96.0.10:80", "10.1.1.5:8080", true), now)
 	tb.apply(7, uint8(ct.EventNew), flow(6, "10.0.0.2:40001", "10.0.0.9:80", "10.0.0.9:80", false), now) // no DNAT
-	tb.apply(7, uint8(ct.EventNew), flow(1, "10.0.0.2:0", "10.96.0.10:0", "10.1.1.5:0", true), now)       // ICMP
+	tb.apply(7, uint8(ct.EventNew), flow(1, "10.0.0.2:0", "10.96.0.10:0", "10.1.1.5:0", true), now)      // ICMP
 	if tb.Len() != 1 {
 		t.Fatalf("%d entries, want only the DNAT'ed TCP flow", tb.Len())
 	}
