@@ -120,8 +120,10 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	namesMu.Unlock()
 
 	p := &Process{
-		spec:     spec,
-		log:      spec.Log.With("input", spec.Name),
+		spec: spec,
+		// Messages carry the name as a prefix; the caller's logger usually
+		// has an input attribute already.
+		log:      spec.Log,
 		stopping: make(chan struct{}),
 		done:     make(chan struct{}),
 	}

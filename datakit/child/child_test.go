@@ -19,8 +19,8 @@ func TestOutputForwardedWithPrefix(t *testing.T) {
 		return len(c.matching("outtest: hello out")) == 1 && len(c.matching("outtest: level=WARN")) == 1
 	})
 	out := c.matching("outtest: hello out")[0]
-	if out.attrs["stream"] != "stdout" || out.attrs["input"] != "outtest" || out.level != slog.LevelInfo {
-		t.Errorf("stdout record = %+v, want stream=stdout input=outtest level INFO", out)
+	if out.attrs["stream"] != "stdout" || out.level != slog.LevelInfo {
+		t.Errorf("stdout record = %+v, want stream=stdout level INFO", out)
 	}
 	errRec := c.matching("outtest: level=WARN")[0]
 	if errRec.attrs["stream"] != "stderr" || errRec.level != slog.LevelWarn {
