@@ -6,11 +6,16 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"time"
 
+	"netobs.local/agent/externals/ebpf/internal/bash"
 	"netobs.local/agent/externals/ebpf/internal/config"
+	"netobs.local/agent/externals/ebpf/internal/conntrack"
 	"netobs.local/agent/externals/ebpf/internal/deliver"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/netflow"
+	"netobs.local/agent/externals/ebpf/internal/proccache"
+	"netobs.local/agent/externals/ebpf/internal/procselect"
 )
 
 // plugin is the lifecycle every collector plugin follows.
@@ -22,39 +27,98 @@ type plugin interface {
 	Close() error                    // free maps and programs
 }
 
-type factory func(c *config.Config, sink deliver.Sink, log *slog.Logger) plugin
+type factory func(c *config.Config, sh *shared, sink deliver.Sink, log *slog.Logger) plugin
+
+// shared is what plugins give each other: the process cache and selection
+// (every plugin), and conntrack's DNAT table (for ebpf-net).
+type shared struct {
+	procs *proccache.Cache
+	sel   *procselect.Selector
+	nat   *conntrack.Plugin // nil unless ebpf-conntrack is enabled
+}
 
 // available are the implemented plugins.
 var available = map[string]factory{
-	"ebpf-net": func(c *config.Config, sink deliver.Sink, log *slog.Logger) plugin {
-		return netflow.New(netflow.Config{
+	"ebpf-net": func(c *config.Config, sh *shared, sink deliver.Sink, log *slog.Logger) plugin {
+		cfg := netflow.Config{
 			Interval:        c.Interval,
 			EphemeralStart:  c.EphemeralPort,
 			ExcludeLoopback: c.ExcludeLoopback,
 			IPv6Disabled:    c.IPv6Disabled,
 			ProcRoot:        procRoot(),
-			Tags:            append([]lp.Tag{{Key: "host", Value: c.Hostname}}, c.Tags...),
-		}, sink, log)
+			Tags:            baseTags(c),
+			Processes:       processTags{sh, c.ProcessArgs},
+		}
+		if sh.nat != nil {
+			cfg.NAT = sh.nat
+		}
+		return netflow.New(cfg, sink, log)
+	},
+	"ebpf-bash": func(c *config.Config, sh *shared, sink deliver.Sink, log *slog.Logger) plugin {
+		return bash.New(bash.Config{Interval: c.Interval, ProcRoot: procRoot(), HostRoot: hostRoot(),
+			Tags: baseTags(c), Select: sh.sel}, sink, log)
+	},
+	"ebpf-conntrack": func(c *config.Config, sh *shared, sink deliver.Sink, log *slog.Logger) plugin {
+		return sh.nat
 	},
 }
 
-// selectPlugins builds the enabled plugins or says which are not there yet.
+// startOrder: the providers start before their users and stop after them.
+var startOrder = []string{"ebpf-conntrack", "ebpf-net", "ebpf-bash"}
+
+// selectPlugins builds the enabled plugins, preceded by the process
+// cache they share, or says which are not there yet.
 func selectPlugins(c *config.Config, sink deliver.Sink, log *slog.Logger) ([]plugin, error) {
 	var names []string
 	for n := range available {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var out []plugin
+	enabled := map[string]bool{}
 	for _, name := range c.Enabled {
-		f, ok := available[name]
-		if !ok {
+		if _, ok := available[name]; !ok {
 			return nil, fmt.Errorf("plugin %q is not implemented yet (available: %s)", name, strings.Join(names, ", "))
 		}
-		out = append(out, f(c, sink, log))
+		enabled[name] = true
 	}
-	if len(out) == 0 {
+	if len(enabled) == 0 {
 		return nil, fmt.Errorf("--enabled lists no plugin (available: %s)", strings.Join(names, ", "))
 	}
+	cache := proccache.New(procRoot(), 2*c.Interval+10*time.Second, log)
+	sh := &shared{procs: cache, sel: procselect.New(c.Select, cache, nil, procselect.Own(procRoot())...)}
+	if enabled["ebpf-conntrack"] {
+		sh.nat = conntrack.New(conntrack.Config{Interval: c.Interval, ProcRoot: procRoot(), HostRoot: hostRoot(), Tags: baseTags(c)}, sink, log)
+	}
+	out := []plugin{cache}
+	for _, name := range startOrder {
+		if enabled[name] {
+			out = append(out, available[name](c, sh, sink, log))
+		}
+	}
 	return out, nil
+}
+
+func baseTags(c *config.Config) []lp.Tag {
+	return append([]lp.Tag{{Key: "host", Value: c.Hostname}}, c.Tags...)
+}
+
+// processTags answers netflow from the selection and the process cache;
+// path and arguments only with --process-args (off by default, like
+// Calico's collectProcessPath: arguments can be sensitive).
+type processTags struct {
+	sh   *shared
+	args bool
+}
+
+func (p processTags) Observe(pid uint32) bool { return p.sh.sel.Observe(pid) }
+
+func (p processTags) Tags(pid uint32) (path, args string) {
+	if !p.args {
+		return "", ""
+	}
+	info, ok := p.sh.procs.Lookup(pid)
+	if !ok || info.Path == "" {
+		return "", ""
+	}
+	return info.Path, proccache.FormatArgs(info.Args, info.ArgsCut)
 }

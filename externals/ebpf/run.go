@@ -142,3 +142,12 @@ func procRoot() string {
 	}
 	return "/proc"
 }
+
+// hostRoot is the host's root filesystem: HOST_ROOT when the collector
+// runs in a container with the host mounted (DataKit's /rootfs), else /.
+func hostRoot() string {
+	if p := os.Getenv("HOST_ROOT"); p != "" {
+		return p
+	}
+	return "/"
+}
