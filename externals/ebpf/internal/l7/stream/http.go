@@ -89,16 +89,17 @@ func (h *httpConn) requestBytes(t *Tracker, s *socket, ev *l7.Event) {
 			off += int(n)
 			continue
 		}
+		if f.open && off > 0 {
+			h.addRequest(uint64(total-off), ev.TimestampNs) // the open body goes on
+			return
+		}
 		var r httpparse.Request
 		st := httpparse.Invalid
 		if off < len(b) {
 			st = httpparse.ParseRequest(b[off:], &r)
 		}
-		if st == httpparse.Partial && r.Method == "" && !f.keep(b, off, total) {
-			st = httpparse.Invalid // a method prefix alone is no evidence
-		}
-		if f.open && (off > 0 || st == httpparse.Invalid) {
-			h.addRequest(uint64(total-off), ev.TimestampNs) // the open body goes on
+		if f.open && (st == httpparse.Invalid || r.Method == "") {
+			h.addRequest(uint64(total-off), ev.TimestampNs) // a method prefix alone does not end a body
 			return
 		}
 		f.open = false
@@ -116,8 +117,8 @@ func (h *httpConn) requestBytes(t *Tracker, s *socket, ev *l7.Event) {
 			h.addRequest(uint64(total-off), ev.TimestampNs)
 			f.open = true
 			return
-		case st == httpparse.Partial:
-			return // carried
+		case st == httpparse.Partial && f.keep(b, off, total):
+			return // a method prefix: the head may go on in the next event
 		default:
 			h.addRequest(uint64(total-off), ev.TimestampNs)
 			return
@@ -174,15 +175,12 @@ func (h *httpConn) responseBytes(t *Tracker, s *socket, ev *l7.Event) {
 		}
 		var r httpparse.Response
 		st := httpparse.Invalid
-		if off < len(b) {
+		if off < len(b) && (!f.open || off == 0) {
 			st = httpparse.ParseResponse(b[off:], &r)
 		}
-		if st == httpparse.Partial && !r.LineDone && !f.keep(b, off, total) {
-			st = httpparse.Invalid
-		}
 		if f.open {
-			if off > 0 || st == httpparse.Invalid {
-				h.addResponse(uint64(total - off))
+			if st == httpparse.Invalid || !r.LineDone {
+				h.addResponse(uint64(total - off)) // the open body goes on
 				if f.chunked && len(b) == total && bytes.HasSuffix(b, lastChunk) {
 					f.open = false
 					h.finish(t)
@@ -228,8 +226,8 @@ func (h *httpConn) responseBytes(t *Tracker, s *socket, ev *l7.Event) {
 			h.addResponse(uint64(total - off))
 			f.open, f.chunked = true, false
 			return
-		case st == httpparse.Partial:
-			return // carried
+		case st == httpparse.Partial && f.keep(b, off, total):
+			return // the status line may go on in the next event
 		default:
 			h.addResponse(uint64(total - off))
 			return
