@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"netobs.local/agent/inputs"
 )
 
 // seedEnv is the seed's list of ENV_INPUT_EBPF_* variables, in its order.
@@ -181,4 +183,28 @@ func TestDaemonSetEnvIsValid(t *testing.T) {
 	if !strings.Contains(string(b), "- name: ENV_ENABLE_INPUTS\n              value: ebpf\n") {
 		t.Error("the DaemonSet does not enable the ebpf input")
 	}
+}
+
+// FuzzApplyEnv feeds arbitrary values to every variable: no panic, errors
+// name the variable, and an accepted value leaves its option valid and
+// translatable.
+func FuzzApplyEnv(f *testing.F) {
+	for _, s := range []string{"", "ebpf-net", "1m", "true", "65536", "0.5", "a=b", " , ,", "\x00", "9999999999999999999"} {
+		f.Add(uint8(0), s)
+	}
+	f.Fuzz(func(t *testing.T, which uint8, value string) {
+		v := envVars[int(which)%len(envVars)]
+		in := New()
+		err := in.ApplyEnv(lookup(map[string]string{v.Name: value}))
+		if err != nil {
+			if !strings.Contains(err.Error(), v.Name) {
+				t.Fatalf("error %q does not name %s", err, v.Name)
+			}
+			return
+		}
+		if err := checkOption(in, v.Option); err != nil {
+			t.Fatalf("%s=%q accepted but %s is invalid: %v", v.Name, value, v.Option, err)
+		}
+		in.collectorArgs(inputs.Env{}, false)
+	})
 }
