@@ -24,6 +24,7 @@ var pairs = []struct {
 	{recorded.MissingRequest, recorded.MissingResponse, "GET", "/missing", 404},
 	{recorded.FailRequest, recorded.FailResponse, "GET", "/fail", 500},
 	{recorded.PostRequest, recorded.PostResponse, "POST", "/echo", 200},
+	{recorded.IndexQueryRequest, recorded.PythonResponse, "GET", "/index.html", 200}, // an HTTP/1.0 server
 }
 
 // One request per connection, seen from both ends: the client's socket
