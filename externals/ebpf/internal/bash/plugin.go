@@ -164,9 +164,11 @@ func uretprobe(path string, prog *ebpf.Program) (link.Link, error) {
 }
 
 func (p *Plugin) readLoop(ctx context.Context) {
-	go func() { <-ctx.Done(); p.reader.SetDeadline(time.Now()) }()
 	var rec ringbuf.Record
 	for ctx.Err() == nil {
+		// Records wake the reader at once; the deadline only bounds how
+		// long Stop waits for this loop.
+		p.reader.SetDeadline(time.Now().Add(100 * time.Millisecond))
 		if err := p.reader.ReadInto(&rec); err != nil {
 			if !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, ringbuf.ErrClosed) {
 				p.log.Error("ebpf-bash: ring buffer", "err", err)

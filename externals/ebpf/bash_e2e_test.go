@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+
+	"netobs.local/agent/tests/testenv"
+)
+
+// An interactive bash, run as nobody through a pseudo-terminal (util-linux
+// script), reads three known commands: three bash log points carry them
+// with the shell's pid and user.
+func TestBashLog(t *testing.T) {
+	testenv.RequireBinaries(t, "script", "setpriv", "bash")
+	out, stop := collector(t, "--enabled", "ebpf-bash")
+	home := t.TempDir()
+	os.Chmod(home, 0o777)
+	cmd := exec.Command("script", "-qfec", "setpriv --reuid=65534 --regid=65534 --clear-groups bash --norc --noprofile -i", "/dev/null")
+	cmd.Env = append(os.Environ(), "HOME="+home, "HISTFILE=/dev/null")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := testenv.StartCmd(t, cmd)
+	var shell int
+	testenv.Eventually(t, 10*time.Second, "bash under script", func() bool {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", p.Pid(), p.Pid()))
+		f := strings.Fields(string(b))
+		if len(f) == 1 {
+			exe, _ := os.Readlink("/proc/" + f[0] + "/exe")
+			shell, _ = strconv.Atoi(f[0])
+			return strings.HasSuffix(exe, "/bash")
+		}
+		return false
+	})
+	commands := []string{"echo netobs-one", "true netobs-two && cd /", "printf '%s\\n' netobs-three | cat"}
+	for _, c := range commands {
+		fmt.Fprintln(stdin, c)
+		time.Sleep(200 * time.Millisecond) // one readline per line
+	}
+	testenv.Eventually(t, 10*time.Second, "three bash points", func() bool {
+		return len(bashPoints(t, out, "netobs-")) >= 3
+	})
+	fmt.Fprintln(stdin, "exit")
+	stdin.Close()
+	stop()
+	got := bashPoints(t, out, "netobs-")
+	if len(got) != 3 {
+		t.Fatalf("%d bash points, want 3: %v", len(got), got)
+	}
+	for i, f := range got {
+		if f["cmd"] != commands[i] || f["pid"] != strconv.Itoa(shell) || f["user"] != "nobody" ||
+			!strings.Contains(f["message"], commands[i]) {
+			t.Errorf("point %d: %v, want cmd %q, pid %d, user nobody", i, f, commands[i], shell)
+		}
+	}
+}
+
+// bashPoints returns the string fields (and host tag) of the bash points
+// whose cmd contains marker, in file order. readPoints checks the schema.
+func bashPoints(t *testing.T, path, marker string) []map[string]string {
+	t.Helper()
+	readPoints(t, path)
+	b, _ := os.ReadFile(path)
+	var out []map[string]string
+	dec := lineprotocol.NewDecoderWithBytes(b)
+	for dec.Next() {
+		name, _ := dec.Measurement()
+		if string(name) != "bash" {
+			continue
+		}
+		f := map[string]string{}
+		for k, v, err := dec.NextTag(); k != nil && err == nil; k, v, err = dec.NextTag() {
+			f[string(k)] = string(v)
+		}
+		for k, v, err := dec.NextField(); k != nil && err == nil; k, v, err = dec.NextField() {
+			f[string(k)] = v.StringV()
+		}
+		if strings.Contains(f["cmd"], marker) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
