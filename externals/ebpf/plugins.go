@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -48,6 +49,8 @@ var available = map[string]factory{
 			ProcRoot:        procRoot(),
 			Tags:            baseTags(c),
 			Processes:       processTags{sh, c.ProcessArgs},
+			L7: netflow.L7Config{Enabled: true, HTTP: slices.Contains(c.L7Enabled, "httpflow"),
+				CaptureBytes: c.L7CaptureBytes},
 		}
 		if sh.nat != nil {
 			cfg.NAT = sh.nat

@@ -11,6 +11,7 @@ import (
 	_ "net/http/pprof"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"netobs.local/agent/externals/ebpf/internal/config"
@@ -28,8 +29,8 @@ func run(args []string) error {
 		return err
 	}
 	defer closeLog.Close()
-	if len(c.L7Enabled) > 0 {
-		log.Info("l7net-enabled accepted; L7 collection arrives with the httpflow plugin", "l7", c.L7Enabled)
+	if slices.Contains(c.L7Enabled, "httpflow-tls") {
+		log.Warn("l7net-enabled: httpflow-tls is not implemented yet; plaintext httpflow only")
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

@@ -162,6 +162,53 @@ static __always_inline void track_conn(struct sock *sk, __u8 role, bool in_proce
 		count_drop(DROP_CONN_MAP_FULL);
 }
 
+#if defined(__TARGET_ARCH_x86)
+#define NR_SENDTO 44
+#define NR_SENDMSG 46
+
+/* read_sockaddr fills the peer of t from a user-space struct sockaddr. */
+static __always_inline void read_sockaddr(struct flow_tuple *t, const void *uaddr)
+{
+	struct sockaddr_in6 sa = {};
+	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), uaddr) != 0)
+		return;
+	t->dport = bpf_ntohs(sa.sin6_port);
+	if (sa.sin6_family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+		if (t->family == AF_INET6) { /* v4 peer of a dual-stack socket */
+			__builtin_memset(t->daddr, 0, 10);
+			t->daddr[10] = t->daddr[11] = 0xff;
+			__builtin_memcpy(&t->daddr[12], &in->sin_addr, 4);
+		} else {
+			__builtin_memcpy(t->daddr, &in->sin_addr, 4);
+		}
+	} else if (sa.sin6_family == AF_INET6) {
+		__builtin_memcpy(t->daddr, &sa.sin6_addr, 16);
+	}
+}
+
+/*
+ * An unconnected UDP socket has no peer in the sock; for sendto/sendmsg the
+ * peer is the syscall's address argument, read from the task's registers.
+ */
+static __always_inline void read_send_peer(struct flow_tuple *t)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr == NR_SENDTO) {
+		read_sockaddr(t, (const void *)BPF_CORE_READ(regs, r8));
+	} else if (nr == NR_SENDMSG) {
+		struct user_msghdr msg = {};
+		if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)BPF_CORE_READ(regs, si)) == 0)
+			read_sockaddr(t, msg.msg_name);
+	}
+}
+#else
+static __always_inline void read_send_peer(struct flow_tuple *t) {}
+#endif
+
+#include "l7capture.h"
+
 /* The tracepoint's own layout (include/trace/events/sock.h), stable since 4.16. */
 struct tp_inet_sock_set_state {
 	struct trace_common common;
@@ -192,6 +239,9 @@ int on_inet_sock_set_state(struct tp_inet_sock_set_state *ctx)
 	struct sock *sk = (struct sock *)ctx->skaddr;
 	__u64 key = (__u64)sk;
 	int from = ctx->oldstate, to = ctx->newstate;
+
+	if (to == TCP_CLOSE)
+		l7_on_close(sk);
 
 	if (from == TCP_CLOSE && to == TCP_SYN_SENT) {
 		track_conn(sk, ROLE_CLIENT, true);
@@ -283,50 +333,6 @@ static __always_inline void on_tcp_io(struct sock *sk)
 	read_tcp_stats(sk, &c->stats);
 }
 
-#if defined(__TARGET_ARCH_x86)
-#define NR_SENDTO 44
-#define NR_SENDMSG 46
-
-/* read_sockaddr fills the peer of t from a user-space struct sockaddr. */
-static __always_inline void read_sockaddr(struct flow_tuple *t, const void *uaddr)
-{
-	struct sockaddr_in6 sa = {};
-	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), uaddr) != 0)
-		return;
-	t->dport = bpf_ntohs(sa.sin6_port);
-	if (sa.sin6_family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&sa;
-		if (t->family == AF_INET6) { /* v4 peer of a dual-stack socket */
-			__builtin_memset(t->daddr, 0, 10);
-			t->daddr[10] = t->daddr[11] = 0xff;
-			__builtin_memcpy(&t->daddr[12], &in->sin_addr, 4);
-		} else {
-			__builtin_memcpy(t->daddr, &in->sin_addr, 4);
-		}
-	} else if (sa.sin6_family == AF_INET6) {
-		__builtin_memcpy(t->daddr, &sa.sin6_addr, 16);
-	}
-}
-
-/*
- * An unconnected UDP socket has no peer in the sock; for sendto/sendmsg the
- * peer is the syscall's address argument, read from the task's registers.
- */
-static __always_inline void read_send_peer(struct flow_tuple *t)
-{
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	long nr = BPF_CORE_READ(regs, orig_ax);
-	if (nr == NR_SENDTO) {
-		read_sockaddr(t, (const void *)BPF_CORE_READ(regs, r8));
-	} else if (nr == NR_SENDMSG) {
-		struct user_msghdr msg = {};
-		if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)BPF_CORE_READ(regs, si)) == 0)
-			read_sockaddr(t, msg.msg_name);
-	}
-}
-#else
-static __always_inline void read_send_peer(struct flow_tuple *t) {}
-#endif
 
 static __always_inline void on_udp_io(struct sock *sk, int bytes, bool send)
 {
@@ -367,6 +373,9 @@ static __always_inline int on_sock_io(struct tp_sock_length *ctx, bool send)
 		on_tcp_io((struct sock *)ctx->sk);
 	else if (ctx->protocol == IPPROTO_UDP)
 		on_udp_io((struct sock *)ctx->sk, ctx->ret, send);
+	else
+		return 0;
+	l7_on_io((struct sock *)ctx->sk, ctx->protocol, ctx->ret, send);
 	return 0;
 }
 

@@ -31,6 +31,7 @@ type Config struct {
 	Service         string
 	Enabled         []string
 	L7Enabled       []string
+	L7CaptureBytes  int // payload bytes captured per syscall for httpflow/dnsflow
 	Interval        time.Duration
 	IPv6Disabled    bool
 	EphemeralPort   uint16
@@ -58,7 +59,8 @@ func Parse(args []string, stderr io.Writer) (*Config, error) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.Service, "service", "ebpf", "service name of the collector's own logs")
 	fs.StringVar(&enabled, "enabled", "ebpf-net", "comma list of plugins: "+strings.Join(Plugins, ", "))
-	fs.StringVar(&l7, "l7net-enabled", "", "comma list of L7 collections of ebpf-net: "+strings.Join(L7, ", "))
+	fs.StringVar(&l7, "l7net-enabled", "httpflow", "comma list of L7 collections of ebpf-net: "+strings.Join(L7, ", ")+" (empty: none)")
+	fs.IntVar(&c.L7CaptureBytes, "l7-capture-bytes", 512, "payload bytes captured per send/recv for httpflow and dnsflow (64 to 4096)")
 	fs.DurationVar(&c.Interval, "interval", 60*time.Second, "aggregation and reporting interval (>= 1s)")
 	fs.BoolVar(&c.IPv6Disabled, "ipv6-disabled", false, "ignore IPv6 traffic (IPv4-mapped addresses are kept)")
 	fs.IntVar(&ephemeral, "ephemeral-port", -1, "first ephemeral port; client ports from here on are reported as * (default: ip_local_port_range's lower bound)")
@@ -79,6 +81,9 @@ func Parse(args []string, stderr io.Writer) (*Config, error) {
 	}
 	if c.L7Enabled, err = list("--l7net-enabled", l7, L7); err != nil {
 		return nil, err
+	}
+	if c.L7CaptureBytes < 64 || c.L7CaptureBytes > 4096 {
+		return nil, fmt.Errorf("--l7-capture-bytes %d: want 64 to 4096", c.L7CaptureBytes)
 	}
 	if c.Interval < time.Second {
 		return nil, fmt.Errorf("--interval %v: must be at least 1s", c.Interval)

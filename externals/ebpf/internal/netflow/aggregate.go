@@ -27,9 +27,10 @@ type tracked struct {
 
 // groupKey is everything a netflow point's tags depend on.
 type groupKey struct {
-	pid  uint32
-	comm string
-	tags flowtags.Tags
+	pid    uint32
+	comm   string
+	tags   flowtags.Tags
+	domain string // dst_domain: the name the remote address was resolved from
 }
 
 type group struct {
@@ -56,6 +57,7 @@ type aggregator struct {
 	udpLast   map[netflowUdpKey][2]uint64
 	procs     Processes // nil: every process observed, no process tags
 	nat       NAT       // nil: dst_nat_* are N/A
+	domains   Domains   // nil: dst_domain is N/A
 }
 
 func newAggregator(b flowtags.Builder, d Direction) *aggregator {
@@ -138,6 +140,9 @@ func (a *aggregator) groupFor(pid uint32, comm string, t *netflowFlowTuple, tran
 		f.DstNAT, _ = a.nat.DstNAT(t.Netns, transport, local, remote)
 	}
 	key := groupKey{pid: pid, comm: comm, tags: a.tags.Build(f)}
+	if a.domains != nil {
+		key.domain, _ = a.domains.Lookup(remote.Addr())
+	}
 	g := a.groups[key]
 	if g == nil {
 		g = &group{tcp: tcp}
@@ -206,6 +211,9 @@ func netflowPoint(k groupKey, g *group, now time.Time, extra []lp.Tag) lp.Point 
 	tags = append(tags, lp.Tag{Key: "pid", Value: strconv.FormatUint(uint64(k.pid), 10)},
 		lp.Tag{Key: "process_name", Value: name}, lp.Tag{Key: "source", Value: "netflow"})
 	tags = k.tags.AppendNAT(k.tags.Append(tags))
+	if k.domain != "" {
+		tags = append(tags, lp.Tag{Key: "dst_domain", Value: k.domain})
+	}
 	for _, t := range measure.Netflow.Tags { // the tags we cannot know yet are N/A
 		if !hasTag(tags, t.Name) && !hasTag(extra, t.Name) {
 			tags = append(tags, lp.Tag{Key: t.Name, Value: "N/A"})

@@ -21,6 +21,8 @@ func TestGoMirrorsMatchObjectBTF(t *testing.T) {
 		"conn":             reflect.TypeOf(netflowConn{}),
 		"udp_key":          reflect.TypeOf(netflowUdpKey{}),
 		"udp_stats":        reflect.TypeOf(netflowUdpStats{}),
+		"l7_event":         reflect.TypeOf(netflowL7Event{}),
+		"l7_pending":       reflect.TypeOf(netflowL7Pending{}),
 	} {
 		var s *btf.Struct
 		if err := spec.Types.TypeByName(name, &s); err != nil {

@@ -60,6 +60,40 @@ type netflowFlowTuple struct {
 	Pad2   uint32
 }
 
+type netflowL7DropReason uint32
+
+const (
+	netflowL7DropReasonL7DROP_RINGBUF_FULL netflowL7DropReason = 0
+	netflowL7DropReasonL7DROP_PENDING_FULL netflowL7DropReason = 1
+	netflowL7DropReasonL7DROP_REASONS      netflowL7DropReason = 2
+)
+
+type netflowL7Event struct {
+	_          structs.HostLayout
+	TsNs       uint64
+	SockCookie uint64
+	Pid        uint32
+	Tid        uint32
+	TotalLen   uint32
+	CapLen     uint16
+	Dir        uint8
+	Proto      uint8
+	Family     uint8
+	Pad        [3]uint8
+	Lport      uint16
+	Rport      uint16
+	Laddr      [16]uint8
+	Raddr      [16]uint8
+	Comm       [16]int8
+	Payload    [4096]uint8
+}
+
+type netflowL7Pending struct {
+	_    structs.HostLayout
+	Sk   uint64
+	TsNs uint64
+}
+
 type netflowTcpStats struct {
 	_            structs.HostLayout
 	BytesRead    uint64
@@ -92,16 +126,30 @@ const (
 	netflowMapConns                = "conns"
 	netflowMapDrops                = "drops"
 	netflowMapEvents               = "events"
+	netflowMapL7Drops              = "l7_drops"
+	netflowMapL7Events             = "l7_events"
+	netflowMapL7Ignored            = "l7_ignored"
+	netflowMapL7PendingRecv        = "l7_pending_recv"
+	netflowMapL7Scratch            = "l7_scratch"
 	netflowMapUdpFlows             = "udp_flows"
 	netflowProgOnInetSockSetState  = "on_inet_sock_set_state"
 	netflowProgOnSockRecvLength    = "on_sock_recv_length"
 	netflowProgOnSockSendLength    = "on_sock_send_length"
+	netflowProgOnSysExitRecvfrom   = "on_sys_exit_recvfrom"
+	netflowProgOnSysExitRecvmsg    = "on_sys_exit_recvmsg"
 	netflowProgOnTcpRetransmitSkb  = "on_tcp_retransmit_skb"
 	netflowVarExcludeLoopback      = "exclude_loopback"
 	netflowVarIpv6Disabled         = "ipv6_disabled"
+	netflowVarL7CapBytes           = "l7_cap_bytes"
+	netflowVarL7DnsPort            = "l7_dns_port"
+	netflowVarL7Enabled            = "l7_enabled"
+	netflowVarL7TcpAll             = "l7_tcp_all"
+	netflowVarL7WakeupBytes        = "l7_wakeup_bytes"
 	netflowVarUnusedConnCloseEvent = "unused_conn_close_event"
 	netflowVarUnusedDropReason     = "unused_drop_reason"
 	netflowVarUnusedEventType      = "unused_event_type"
+	netflowVarUnusedL7DropReason   = "unused_l7_drop_reason"
+	netflowVarUnusedL7Event        = "unused_l7_event"
 	netflowVarWakeupBytes          = "wakeup_bytes"
 )
 
@@ -150,6 +198,8 @@ type netflowProgramSpecs struct {
 	OnInetSockSetState *ebpf.ProgramSpec `ebpf:"on_inet_sock_set_state"`
 	OnSockRecvLength   *ebpf.ProgramSpec `ebpf:"on_sock_recv_length"`
 	OnSockSendLength   *ebpf.ProgramSpec `ebpf:"on_sock_send_length"`
+	OnSysExitRecvfrom  *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvfrom"`
+	OnSysExitRecvmsg   *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmsg"`
 	OnTcpRetransmitSkb *ebpf.ProgramSpec `ebpf:"on_tcp_retransmit_skb"`
 }
 
@@ -157,10 +207,15 @@ type netflowProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type netflowMapSpecs struct {
-	Conns    *ebpf.MapSpec `ebpf:"conns"`
-	Drops    *ebpf.MapSpec `ebpf:"drops"`
-	Events   *ebpf.MapSpec `ebpf:"events"`
-	UdpFlows *ebpf.MapSpec `ebpf:"udp_flows"`
+	Conns         *ebpf.MapSpec `ebpf:"conns"`
+	Drops         *ebpf.MapSpec `ebpf:"drops"`
+	Events        *ebpf.MapSpec `ebpf:"events"`
+	L7Drops       *ebpf.MapSpec `ebpf:"l7_drops"`
+	L7Events      *ebpf.MapSpec `ebpf:"l7_events"`
+	L7Ignored     *ebpf.MapSpec `ebpf:"l7_ignored"`
+	L7PendingRecv *ebpf.MapSpec `ebpf:"l7_pending_recv"`
+	L7Scratch     *ebpf.MapSpec `ebpf:"l7_scratch"`
+	UdpFlows      *ebpf.MapSpec `ebpf:"udp_flows"`
 }
 
 // netflowVariableSpecs contains global variables before they are loaded into the kernel.
@@ -169,9 +224,16 @@ type netflowMapSpecs struct {
 type netflowVariableSpecs struct {
 	ExcludeLoopback      *ebpf.VariableSpec `ebpf:"exclude_loopback"`
 	Ipv6Disabled         *ebpf.VariableSpec `ebpf:"ipv6_disabled"`
+	L7CapBytes           *ebpf.VariableSpec `ebpf:"l7_cap_bytes"`
+	L7DnsPort            *ebpf.VariableSpec `ebpf:"l7_dns_port"`
+	L7Enabled            *ebpf.VariableSpec `ebpf:"l7_enabled"`
+	L7TcpAll             *ebpf.VariableSpec `ebpf:"l7_tcp_all"`
+	L7WakeupBytes        *ebpf.VariableSpec `ebpf:"l7_wakeup_bytes"`
 	UnusedConnCloseEvent *ebpf.VariableSpec `ebpf:"unused_conn_close_event"`
 	UnusedDropReason     *ebpf.VariableSpec `ebpf:"unused_drop_reason"`
 	UnusedEventType      *ebpf.VariableSpec `ebpf:"unused_event_type"`
+	UnusedL7DropReason   *ebpf.VariableSpec `ebpf:"unused_l7_drop_reason"`
+	UnusedL7Event        *ebpf.VariableSpec `ebpf:"unused_l7_event"`
 	WakeupBytes          *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
@@ -195,10 +257,15 @@ func (o *netflowObjects) Close() error {
 //
 // It can be passed to loadNetflowObjects or ebpf.CollectionSpec.LoadAndAssign.
 type netflowMaps struct {
-	Conns    *ebpf.Map `ebpf:"conns"`
-	Drops    *ebpf.Map `ebpf:"drops"`
-	Events   *ebpf.Map `ebpf:"events"`
-	UdpFlows *ebpf.Map `ebpf:"udp_flows"`
+	Conns         *ebpf.Map `ebpf:"conns"`
+	Drops         *ebpf.Map `ebpf:"drops"`
+	Events        *ebpf.Map `ebpf:"events"`
+	L7Drops       *ebpf.Map `ebpf:"l7_drops"`
+	L7Events      *ebpf.Map `ebpf:"l7_events"`
+	L7Ignored     *ebpf.Map `ebpf:"l7_ignored"`
+	L7PendingRecv *ebpf.Map `ebpf:"l7_pending_recv"`
+	L7Scratch     *ebpf.Map `ebpf:"l7_scratch"`
+	UdpFlows      *ebpf.Map `ebpf:"udp_flows"`
 }
 
 func (m *netflowMaps) Close() error {
@@ -206,6 +273,11 @@ func (m *netflowMaps) Close() error {
 		m.Conns,
 		m.Drops,
 		m.Events,
+		m.L7Drops,
+		m.L7Events,
+		m.L7Ignored,
+		m.L7PendingRecv,
+		m.L7Scratch,
 		m.UdpFlows,
 	)
 }
@@ -216,9 +288,16 @@ func (m *netflowMaps) Close() error {
 type netflowVariables struct {
 	ExcludeLoopback      *ebpf.Variable `ebpf:"exclude_loopback"`
 	Ipv6Disabled         *ebpf.Variable `ebpf:"ipv6_disabled"`
+	L7CapBytes           *ebpf.Variable `ebpf:"l7_cap_bytes"`
+	L7DnsPort            *ebpf.Variable `ebpf:"l7_dns_port"`
+	L7Enabled            *ebpf.Variable `ebpf:"l7_enabled"`
+	L7TcpAll             *ebpf.Variable `ebpf:"l7_tcp_all"`
+	L7WakeupBytes        *ebpf.Variable `ebpf:"l7_wakeup_bytes"`
 	UnusedConnCloseEvent *ebpf.Variable `ebpf:"unused_conn_close_event"`
 	UnusedDropReason     *ebpf.Variable `ebpf:"unused_drop_reason"`
 	UnusedEventType      *ebpf.Variable `ebpf:"unused_event_type"`
+	UnusedL7DropReason   *ebpf.Variable `ebpf:"unused_l7_drop_reason"`
+	UnusedL7Event        *ebpf.Variable `ebpf:"unused_l7_event"`
 	WakeupBytes          *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
@@ -229,6 +308,8 @@ type netflowPrograms struct {
 	OnInetSockSetState *ebpf.Program `ebpf:"on_inet_sock_set_state"`
 	OnSockRecvLength   *ebpf.Program `ebpf:"on_sock_recv_length"`
 	OnSockSendLength   *ebpf.Program `ebpf:"on_sock_send_length"`
+	OnSysExitRecvfrom  *ebpf.Program `ebpf:"on_sys_exit_recvfrom"`
+	OnSysExitRecvmsg   *ebpf.Program `ebpf:"on_sys_exit_recvmsg"`
 	OnTcpRetransmitSkb *ebpf.Program `ebpf:"on_tcp_retransmit_skb"`
 }
 
@@ -237,6 +318,8 @@ func (p *netflowPrograms) Close() error {
 		p.OnInetSockSetState,
 		p.OnSockRecvLength,
 		p.OnSockSendLength,
+		p.OnSysExitRecvfrom,
+		p.OnSysExitRecvmsg,
 		p.OnTcpRetransmitSkb,
 	)
 }

@@ -32,6 +32,7 @@ type Config struct {
 	Tags            []lp.Tag  // host and --tags, added to every point
 	Processes       Processes // process selection and tags; nil for none
 	NAT             NAT       // DNAT destinations (ebpf-conntrack); nil for none
+	L7              L7Config  // httpflow and dnsflow (l7.go)
 }
 
 const (
@@ -56,6 +57,7 @@ type Plugin struct {
 	agg       *aggregator
 	listeners *flowtags.Listeners
 	self      selfStats
+	l7        *l7Capture // nil when the capture is off
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -66,7 +68,10 @@ func New(cfg Config, sink deliver.Sink, log *slog.Logger) *Plugin {
 	listeners := flowtags.NewListeners(cfg.ProcRoot)
 	agg := newAggregator(flowtags.Builder{EphemeralStart: cfg.EphemeralStart}, listeners)
 	agg.procs, agg.nat = cfg.Processes, cfg.NAT
+	l7 := newL7Capture(cfg.L7, cfg.EphemeralStart)
+	agg.domains = l7.domains()
 	return &Plugin{
+		l7:  l7,
 		cfg: cfg, sink: sink, log: log,
 		queue:     make(chan netflowConnCloseEvent, queueLen),
 		listeners: listeners,
@@ -90,6 +95,9 @@ func (p *Plugin) Load() error {
 			return fmt.Errorf("ebpf-net: set %s: %w", name, err)
 		}
 	}
+	if err := p.l7.configure(spec); err != nil {
+		return fmt.Errorf("ebpf-net: %w", err)
+	}
 	if err := spec.LoadAndAssign(&p.objs, nil); err != nil {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {
@@ -104,6 +112,10 @@ func (p *Plugin) Load() error {
 		return fmt.Errorf("ebpf-net: ring buffer reader: %w", err)
 	}
 	p.objects.Push(p.reader)
+	if err := p.l7.open(&p.objs, &p.objects); err != nil {
+		p.objects.Close()
+		return fmt.Errorf("ebpf-net: %w", err)
+	}
 	return nil
 }
 
@@ -130,6 +142,7 @@ func (p *Plugin) Start(ctx context.Context) error {
 	p.wg.Add(2)
 	go func() { defer p.wg.Done(); p.readLoop(ctx) }()
 	go func() { defer p.wg.Done(); p.runLoop(ctx) }()
+	p.l7.start(ctx, p)
 	return nil
 }
 
@@ -219,6 +232,7 @@ func (p *Plugin) flush() {
 	pts := p.agg.flush(now, p.cfg.Tags)
 	p.self.points.Add(uint64(len(pts)))
 	p.sink.Write("network", "ebpf-net/netflow", pts)
+	p.l7.flush(now, p.cfg.Tags, p)
 	p.sink.Write("metric", "ebpf-net/datakit_ebpf", []lp.Point{p.selfPoint(now)})
 }
 

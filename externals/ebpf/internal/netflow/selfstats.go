@@ -37,6 +37,7 @@ func (p *Plugin) selfPoint(now time.Time) lp.Point {
 		}
 	}
 	cur["bpf_run_count"], cur["bpf_run_time_ns"] = runs, ns
+	p.l7.stats(cur)
 
 	pt := lp.Point{Name: measure.Collector.Name, Time: now,
 		Tags: append([]lp.Tag{{Key: "plugin", Value: p.Name()}}, p.cfg.Tags...)}
@@ -66,5 +67,6 @@ func (p *Plugin) kernelDrops(reason uint32) uint64 {
 
 func (p *Plugin) programs() []*ebpf.Program {
 	o := &p.objs
-	return []*ebpf.Program{o.OnInetSockSetState, o.OnTcpRetransmitSkb, o.OnSockSendLength, o.OnSockRecvLength}
+	return []*ebpf.Program{o.OnInetSockSetState, o.OnTcpRetransmitSkb, o.OnSockSendLength, o.OnSockRecvLength,
+		o.OnSysExitRecvfrom, o.OnSysExitRecvmsg}
 }

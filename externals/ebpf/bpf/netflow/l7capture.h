@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * l7capture.h: payload capture for httpflow and dnsflow, included by
+ * netflow.c so that one program run per sock_{send,recv}_length event does
+ * both the byte accounting and the capture (GUIDE §1).
+ *
+ * Every send/recv that moved bytes on a TCP or UDP socket becomes one
+ * struct l7_event carrying the first l7_cap_bytes bytes of the buffer,
+ * read from user memory with the syscall's own arguments
+ * (bpf_task_pt_regs). The tracepoints fire at the end of
+ * sock_sendmsg/sock_recvmsg, so on recv the bytes are already in the
+ * user's buffer. Userspace (internal/l7) parses; the kernel only copies.
+ *
+ * Off unless l7_enabled: the verifier then prunes all of it, and netflow
+ * alone costs what it did before.
+ */
+#ifndef L7CAPTURE_H
+#define L7CAPTURE_H
+
+#define L7_MAX_CAP 4096 /* compile-time bound of l7_cap_bytes */
+
+const volatile bool l7_enabled = false;
+const volatile bool l7_tcp_all = false; /* httpflow on: every TCP socket, else DNS ports only */
+const volatile __u32 l7_cap_bytes = 512;
+const volatile __u16 l7_dns_port = 53;
+const volatile __u64 l7_wakeup_bytes = 65536;
+
+enum l7_dir {
+	L7_SEND = 1,
+	L7_RECV = 2,
+	L7_CLOSE = 3,
+};
+
+/* The record layout of internal/l7/wire.go (checked by l7_layout_test.go). */
+struct l7_event {
+	__u64 ts_ns;       /* bpf_ktime_get_ns() when the syscall completed */
+	__u64 sock_cookie; /* socket identity: see sock_id */
+	__u32 pid;
+	__u32 tid;
+	__u32 total_len; /* bytes the syscall moved */
+	__u16 cap_len;   /* bytes in payload */
+	__u8 dir;        /* enum l7_dir */
+	__u8 proto;
+	__u8 family;
+	__u8 _pad[3];
+	__u16 lport;
+	__u16 rport;
+	__u8 laddr[16];
+	__u8 raddr[16];
+	char comm[16];
+	__u8 payload[L7_MAX_CAP];
+};
+
+#define L7_HDR_LEN (sizeof(struct l7_event) - L7_MAX_CAP)
+
+enum l7_drop_reason {
+	L7_DROP_RINGBUF_FULL = 0, /* bpf_ringbuf_output failed */
+	L7_DROP_PENDING_FULL = 1, /* l7_pending_recv could not take a recv */
+	L7_DROP_REASONS = 2,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by the loader; one page when off */
+} l7_events SEC(".maps");
+
+/* Sockets userspace classified as a protocol it does not parse. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} l7_ignored SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, L7_DROP_REASONS);
+	__type(key, __u32);
+	__type(value, __u64);
+} l7_drops SEC(".maps");
+
+/* Per-CPU scratch: an l7_event is too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct l7_event);
+} l7_scratch SEC(".maps");
+
+/*
+ * A recv on an unconnected UDP socket (a DNS server's recvfrom/recvmsg):
+ * the kernel copies the peer's address to the user only after
+ * sock_recvmsg returns, so the event is finished at the syscall's exit.
+ */
+struct l7_pending {
+	__u64 sk;
+	__u64 ts_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* tid */
+	__type(value, struct l7_pending);
+} l7_pending_recv SEC(".maps");
+
+const struct l7_event *unused_l7_event __attribute__((unused));
+const enum l7_drop_reason *unused_l7_drop_reason __attribute__((unused));
+
+static __always_inline void l7_count_drop(__u32 reason)
+{
+	__u64 *n = bpf_map_lookup_elem(&l7_drops, &reason);
+	if (n)
+		*n += 1;
+}
+
+/*
+ * sock_id: the sk address identifies a TCP socket until its CLOSE event,
+ * which userspace receives in order. A UDP socket has no such event and
+ * its memory is reused quickly (a stub resolver opens one per lookup), so
+ * its id also mixes in the socket inode number, which is not reused.
+ */
+static __always_inline __u64 sock_id(struct sock *sk, __u8 proto)
+{
+	__u64 id = (__u64)sk;
+	if (proto == PROTO_UDP)
+		id ^= (__u64)BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino) << 32;
+	return id;
+}
+
+#if defined(__TARGET_ARCH_x86)
+#define NR_READ 0
+#define NR_WRITE 1
+#define NR_READV 19
+#define NR_WRITEV 20
+#define NR_RECVFROM 45
+#define NR_RECVMSG 47
+#define PF_KTHREAD_FLAG 0x00200000
+#define PF_IO_WORKER_FLAG 0x00000010
+
+/*
+ * l7_user_buf finds the user buffer of the running syscall and its length:
+ * the buffer of read, write, sendto and recvfrom, the first iovec of
+ * readv, writev, sendmsg and recvmsg. Anything else (sendfile, splice,
+ * sendmmsg/recvmmsg, io_uring) has no buffer we can name: the event
+ * carries no payload.
+ */
+static __always_inline const void *l7_user_buf(struct pt_regs *regs, long nr, __u64 *len)
+{
+	struct iovec iov = {};
+	switch (nr) {
+	case NR_READ:
+	case NR_WRITE:
+	case NR_SENDTO:
+	case NR_RECVFROM:
+		*len = BPF_CORE_READ(regs, dx);
+		return (const void *)BPF_CORE_READ(regs, si);
+	case NR_READV:
+	case NR_WRITEV:
+		if (BPF_CORE_READ(regs, dx) < 1 ||
+		    bpf_probe_read_user(&iov, sizeof(iov), (const void *)BPF_CORE_READ(regs, si)))
+			return 0;
+		break;
+	case NR_SENDMSG:
+	case NR_RECVMSG: {
+		struct user_msghdr msg = {};
+		if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)BPF_CORE_READ(regs, si)) ||
+		    msg.msg_iovlen < 1 || bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov))
+			return 0;
+		break;
+	}
+	default:
+		return 0;
+	}
+	*len = iov.iov_len;
+	return iov.iov_base;
+}
+
+/* l7_recv_peer reads the peer a finished recvfrom/recvmsg wrote to the user. */
+static __always_inline void l7_recv_peer(struct pt_regs *regs, long nr, struct flow_tuple *t)
+{
+	if (nr == NR_RECVFROM) {
+		read_sockaddr(t, (const void *)BPF_CORE_READ(regs, r8));
+	} else if (nr == NR_RECVMSG) {
+		struct user_msghdr msg = {};
+		if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)BPF_CORE_READ(regs, si)) == 0)
+			read_sockaddr(t, msg.msg_name);
+	}
+}
+
+static __always_inline struct pt_regs *l7_regs(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (task->flags & (PF_KTHREAD_FLAG | PF_IO_WORKER_FLAG))
+		return 0; /* no user syscall whose arguments we could read */
+	return (struct pt_regs *)bpf_task_pt_regs(task);
+}
+#else
+static __always_inline struct pt_regs *l7_regs(void) { return 0; }
+static __always_inline const void *l7_user_buf(struct pt_regs *regs, long nr, __u64 *len) { return 0; }
+static __always_inline void l7_recv_peer(struct pt_regs *regs, long nr, struct flow_tuple *t) {}
+#define NR_RECVFROM -1
+#define NR_RECVMSG -1
+#endif
+
+static __always_inline __u64 l7_ring_flags(void)
+{
+	return bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA) >= l7_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										   : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline bool l7_wanted(const struct flow_tuple *t)
+{
+	if (t->proto == PROTO_UDP || l7_tcp_all)
+		return true;
+	return t->sport == l7_dns_port || t->dport == l7_dns_port;
+}
+
+/*
+ * l7_emit sends one event for sk. ts is when the syscall completed, ret
+ * the bytes it moved; regs/nr name the syscall whose buffer holds them
+ * (no payload when regs is NULL). The tuple is complete.
+ */
+static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow_tuple *t, __u8 dir,
+				    __u64 ts, int ret, struct pt_regs *regs, long nr)
+{
+	__u32 zero = 0;
+	struct l7_event *e = bpf_map_lookup_elem(&l7_scratch, &zero);
+	if (!e)
+		return;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	e->ts_ns = ts;
+	e->sock_cookie = id;
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->total_len = ret > 0 ? ret : 0;
+	e->dir = dir;
+	e->proto = t->proto;
+	e->family = t->family;
+	e->_pad[0] = e->_pad[1] = e->_pad[2] = 0;
+	e->lport = t->sport;
+	e->rport = t->dport;
+	__builtin_memcpy(e->laddr, t->saddr, 16);
+	__builtin_memcpy(e->raddr, t->daddr, 16);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+
+	__u64 n = 0;
+	if (regs && ret > 0) {
+		__u64 buflen = 0;
+		const void *buf = l7_user_buf(regs, nr, &buflen);
+		n = ret;
+		if (n > buflen)
+			n = buflen; /* recv with MSG_TRUNC returns the datagram's length */
+		if (n > l7_cap_bytes)
+			n = l7_cap_bytes;
+		if (n > L7_MAX_CAP)
+			n = L7_MAX_CAP;
+		if (!buf || bpf_probe_read_user(e->payload, n, buf))
+			n = 0;
+	}
+	e->cap_len = n;
+	if (bpf_ringbuf_output(&l7_events, e, L7_HDR_LEN + n, l7_ring_flags()))
+		l7_count_drop(L7_DROP_RINGBUF_FULL);
+}
+
+/* l7_on_io captures one send/recv of the sock_*_length tracepoints. */
+static __always_inline void l7_on_io(struct sock *sk, __u8 proto, int ret, bool send)
+{
+	if (!l7_enabled)
+		return;
+	__u64 id = sock_id(sk, proto);
+	if (bpf_map_lookup_elem(&l7_ignored, &id))
+		return;
+	struct flow_tuple t = {};
+	read_tuple(sk, &t, proto);
+	if (!l7_wanted(&t))
+		return;
+	struct pt_regs *regs = l7_regs();
+	long nr = regs ? BPF_CORE_READ(regs, orig_ax) : -1;
+	__u64 now = bpf_ktime_get_ns();
+	if (proto == PROTO_UDP && t.dport == 0) { /* unconnected: the peer is in the syscall */
+		if (send) {
+			read_send_peer(&t);
+		} else if (nr == NR_RECVFROM || nr == NR_RECVMSG) {
+			struct l7_pending p = {.sk = (__u64)sk, .ts_ns = now};
+			__u32 tid = (__u32)bpf_get_current_pid_tgid();
+			if (bpf_map_update_elem(&l7_pending_recv, &tid, &p, BPF_ANY))
+				l7_count_drop(L7_DROP_PENDING_FULL);
+			return; /* finished at sys_exit_recvfrom/recvmsg */
+		}
+	}
+	if (skip_tuple(&t))
+		return;
+	l7_emit(sk, id, &t, send ? L7_SEND : L7_RECV, now, ret, regs, nr);
+}
+
+/* l7_on_recv_exit finishes a pending unconnected UDP recv with its peer. */
+static __always_inline void l7_on_recv_exit(long ret)
+{
+	if (!l7_enabled)
+		return;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct l7_pending *p = bpf_map_lookup_elem(&l7_pending_recv, &tid);
+	if (!p)
+		return;
+	struct l7_pending pend = *p;
+	bpf_map_delete_elem(&l7_pending_recv, &tid);
+	struct pt_regs *regs = l7_regs();
+	if (ret <= 0 || !regs)
+		return;
+	struct sock *sk = (struct sock *)pend.sk;
+	struct flow_tuple t = {};
+	read_tuple(sk, &t, PROTO_UDP);
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	l7_recv_peer(regs, nr, &t);
+	if (skip_tuple(&t))
+		return;
+	l7_emit(sk, sock_id(sk, PROTO_UDP), &t, L7_RECV, pend.ts_ns, ret, regs, nr);
+}
+
+/* l7_on_close tells userspace a TCP socket is gone (from inet_sock_set_state). */
+static __always_inline void l7_on_close(struct sock *sk)
+{
+	if (!l7_enabled)
+		return;
+	__u64 id = sock_id(sk, PROTO_TCP);
+	bpf_map_delete_elem(&l7_ignored, &id);
+	struct flow_tuple t = {};
+	read_tuple(sk, &t, PROTO_TCP);
+	if (t.family != AF_INET && t.family != AF_INET6)
+		return;
+	if (!l7_wanted(&t) || skip_tuple(&t))
+		return;
+	l7_emit(sk, id, &t, L7_CLOSE, bpf_ktime_get_ns(), 0, 0, -1);
+}
+
+/* The syscalls tracepoints' exit record (stable layout). */
+struct tp_sys_exit {
+	struct trace_common common;
+	long id;
+	long ret;
+};
+
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+int on_sys_exit_recvfrom(struct tp_sys_exit *ctx)
+{
+	l7_on_recv_exit(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int on_sys_exit_recvmsg(struct tp_sys_exit *ctx)
+{
+	l7_on_recv_exit(ctx->ret);
+	return 0;
+}
+
+#endif /* L7CAPTURE_H */

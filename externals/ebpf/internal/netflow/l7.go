@@ -1,0 +1,256 @@
+package netflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
+
+	"netobs.local/agent/externals/ebpf/internal/flowtags"
+	"netobs.local/agent/externals/ebpf/internal/l7"
+	"netobs.local/agent/externals/ebpf/internal/l7/collect"
+	"netobs.local/agent/externals/ebpf/internal/l7/stream"
+	"netobs.local/agent/externals/ebpf/internal/loader"
+	"netobs.local/agent/externals/ebpf/internal/lp"
+	"netobs.local/agent/externals/ebpf/internal/measure"
+)
+
+// L7Config configures the payload capture behind httpflow and dnsflow
+// (bpf/netflow/l7capture.h, internal/l7).
+type L7Config struct {
+	// Enabled turns the capture on. dnsflow is then reported, and the
+	// domain cache gives netflow its dst_domain.
+	Enabled bool
+	// HTTP turns httpflow on (l7net_enabled = ["httpflow"]); without it
+	// TCP is captured only on the DNS port.
+	HTTP bool
+	// CaptureBytes caps the payload bytes copied per syscall (default
+	// l7.DefaultCaptureBytes, at most MaxCaptureBytes).
+	CaptureBytes int
+	// RingBytes sizes the capture ring buffer (default 8 MiB).
+	RingBytes int
+}
+
+// MaxCaptureBytes is the kernel's compile-time bound of CaptureBytes
+// (L7_MAX_CAP in l7capture.h).
+const MaxCaptureBytes = 4096
+
+const (
+	defaultL7Ring = 8 << 20
+	advanceEvery  = time.Second // DNS timeouts and idle eviction
+)
+
+// l7Capture reads the capture ring buffer into the L7 collector and
+// reports its points with netflow's each interval.
+type l7Capture struct {
+	cfg    L7Config
+	coll   *collect.Collector
+	reader *ringbuf.Reader
+	objs   *netflowObjects
+
+	events, decodeErrors, ignoreErrors atomic.Uint64
+}
+
+func newL7Capture(cfg L7Config, ephemeralStart uint16) *l7Capture {
+	if !cfg.Enabled {
+		return nil
+	}
+	if cfg.CaptureBytes <= 0 {
+		cfg.CaptureBytes = l7.DefaultCaptureBytes
+	}
+	if cfg.RingBytes <= 0 {
+		cfg.RingBytes = defaultL7Ring
+	}
+	c := &l7Capture{cfg: cfg}
+	c.coll = collect.New(collect.Config{
+		HTTP:   cfg.HTTP,
+		Tags:   collect.FlowTags(flowtags.Builder{EphemeralStart: ephemeralStart}),
+		Stream: stream.Config{Ignore: c.ignore},
+	})
+	return c
+}
+
+// configure sets the capture's constants in spec; with the capture off
+// its ring buffer shrinks to one page and its code is pruned by the
+// verifier.
+func (c *l7Capture) configure(spec *ebpf.CollectionSpec) error {
+	vars := map[string]any{"l7_enabled": c != nil}
+	ring := uint32(os.Getpagesize())
+	if c != nil {
+		if c.cfg.CaptureBytes > MaxCaptureBytes {
+			return fmt.Errorf("l7 capture bytes %d: at most %d", c.cfg.CaptureBytes, MaxCaptureBytes)
+		}
+		vars["l7_tcp_all"] = c.cfg.HTTP
+		vars["l7_cap_bytes"] = uint32(c.cfg.CaptureBytes)
+		vars["l7_wakeup_bytes"] = uint64(wakeupBytes)
+		ring = uint32(c.cfg.RingBytes)
+	}
+	for name, v := range vars {
+		if err := spec.Variables[name].Set(v); err != nil {
+			return fmt.Errorf("set %s: %w", name, err)
+		}
+	}
+	spec.Maps["l7_events"].MaxEntries = ring
+	return nil
+}
+
+// open starts reading the loaded ring buffer.
+func (c *l7Capture) open(objs *netflowObjects, objects *loader.Stack) error {
+	if c == nil {
+		return nil
+	}
+	r, err := ringbuf.NewReader(objs.L7Events)
+	if err != nil {
+		return fmt.Errorf("l7 ring buffer reader: %w", err)
+	}
+	c.objs, c.reader = objs, r
+	objects.Push(r)
+	return nil
+}
+
+// l7Hooks are the capture's own tracepoints: the peer of a recv on an
+// unconnected UDP socket is only in user memory at the syscall's exit.
+var l7Hooks = []struct {
+	event string
+	prog  func(*netflowObjects) *ebpf.Program
+}{
+	{"sys_exit_recvfrom", func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvfrom }},
+	{"sys_exit_recvmsg", func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvmsg }},
+}
+
+// start attaches the capture's hooks (links go on p.links) and starts the
+// reader and the clock.
+func (c *l7Capture) start(ctx context.Context, p *Plugin) {
+	if c == nil {
+		return
+	}
+	for _, h := range l7Hooks {
+		l, err := loader.Tracepoint(h.prog(c.objs), "syscalls", h.event)
+		if err != nil {
+			p.log.Warn("ebpf-net: degraded: dnsflow of servers on unconnected UDP sockets has no queries", "err", err)
+			continue
+		}
+		p.links.Push(l)
+	}
+	p.wg.Add(2)
+	go func() { defer p.wg.Done(); c.readLoop(ctx, p) }()
+	go func() { defer p.wg.Done(); c.clock(ctx) }()
+}
+
+// readLoop feeds records to the collector; Handle copies what it keeps,
+// so a record is released as soon as it returns.
+func (c *l7Capture) readLoop(ctx context.Context, p *Plugin) {
+	var rec ringbuf.Record
+	var ev l7.Event
+	for ctx.Err() == nil {
+		c.reader.SetDeadline(time.Now().Add(readDeadline))
+		for {
+			if err := c.reader.ReadInto(&rec); err != nil {
+				if !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, ringbuf.ErrClosed) {
+					p.log.Error("ebpf-net: l7 ring buffer", "err", err)
+				}
+				break
+			}
+			c.events.Add(1)
+			if err := l7.DecodeRecord(rec.RawSample, &ev); err != nil {
+				c.decodeErrors.Add(1) // the error names a field, never payload bytes
+				continue
+			}
+			c.coll.Handle(&ev)
+		}
+	}
+}
+
+func (c *l7Capture) clock(ctx context.Context) {
+	t := time.NewTicker(advanceEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			c.coll.Advance(monotonicNs())
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// monotonicNs is bpf_ktime_get_ns's clock.
+func monotonicNs() uint64 {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return uint64(ts.Nano())
+}
+
+// ignore stops the kernel capturing a socket userspace does not parse.
+func (c *l7Capture) ignore(sockID uint64) {
+	if c.objs == nil {
+		return
+	}
+	if err := c.objs.L7Ignored.Put(sockID, uint8(1)); err != nil {
+		c.ignoreErrors.Add(1)
+	}
+}
+
+// flush writes the interval's httpflow and dnsflow points.
+func (c *l7Capture) flush(now time.Time, extra []lp.Tag, p *Plugin) {
+	if c == nil {
+		return
+	}
+	var http, dns []lp.Point
+	for _, pt := range c.coll.Flush(now) {
+		pt.Tags = append(pt.Tags, extra...)
+		if pt.Name == measure.Httpflow.Name {
+			http = append(http, pt)
+		} else {
+			dns = append(dns, pt)
+		}
+	}
+	p.self.points.Add(uint64(len(http) + len(dns)))
+	if c.cfg.HTTP {
+		p.sink.Write("network", "ebpf-net/httpflow", http)
+	}
+	p.sink.Write("network", "ebpf-net/dnsflow", dns)
+}
+
+// Domains answers which name an address was resolved from (dst_domain).
+type Domains interface {
+	Lookup(addr netip.Addr) (name string, ok bool)
+}
+
+// domains is the capture's DNS answer cache, nil when it is off.
+func (c *l7Capture) domains() Domains {
+	if c == nil {
+		return nil
+	}
+	return c.coll.Domains()
+}
+
+// stats adds the capture's counters to the plugin's self-metrics.
+func (c *l7Capture) stats(cur map[string]uint64) {
+	if c == nil {
+		return
+	}
+	cur["events"] += c.events.Load()
+	cur["decode_errors"] += c.decodeErrors.Load()
+	cur["kernel_drops"] += perCPUSum(c.objs.L7Drops, uint32(netflowL7DropReasonL7DROP_RINGBUF_FULL))
+	cur["map_full_drops"] += perCPUSum(c.objs.L7Drops, uint32(netflowL7DropReasonL7DROP_PENDING_FULL))
+}
+
+func perCPUSum(m *ebpf.Map, key uint32) uint64 {
+	var perCPU []uint64
+	if err := m.Lookup(key, &perCPU); err != nil {
+		return 0
+	}
+	var n uint64
+	for _, v := range perCPU {
+		n += v
+	}
+	return n
+}
