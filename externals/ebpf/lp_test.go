@@ -15,6 +15,7 @@ type point struct {
 	name   string
 	tags   map[string]string
 	fields map[string]int64
+	strs   map[string]string // string fields (httpflow's method, path, http_version)
 }
 
 // readPoints decodes the --output file and checks every point against its
@@ -32,7 +33,7 @@ func readPoints(t *testing.T, path string) []point {
 		if err != nil {
 			t.Fatalf("line protocol: %v", err)
 		}
-		p := point{name: string(name), tags: map[string]string{}, fields: map[string]int64{}}
+		p := point{name: string(name), tags: map[string]string{}, fields: map[string]int64{}, strs: map[string]string{}}
 		var tagNames []string
 		for {
 			k, v, err := dec.NextTag()
@@ -55,8 +56,11 @@ func readPoints(t *testing.T, path string) []point {
 				break
 			}
 			types[string(k)] = measure.Type(strings.ToLower(v.Kind().String()))
-			if v.Kind() == lineprotocol.Int {
+			switch v.Kind() {
+			case lineprotocol.Int:
 				p.fields[string(k)] = v.IntV()
+			case lineprotocol.String:
+				p.strs[string(k)] = v.StringV()
 			}
 		}
 		m, ok := measure.Lookup(p.name)
