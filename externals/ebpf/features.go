@@ -6,10 +6,13 @@ import (
 	"sort"
 	"text/tabwriter"
 
+	"netobs.local/agent/externals/ebpf/internal/bash"
 	"netobs.local/agent/externals/ebpf/internal/config"
+	"netobs.local/agent/externals/ebpf/internal/conntrack"
 	"netobs.local/agent/externals/ebpf/internal/features"
 	"netobs.local/agent/externals/ebpf/internal/loader"
 	"netobs.local/agent/externals/ebpf/internal/netflow"
+	"netobs.local/agent/externals/ebpf/internal/proccache"
 )
 
 // printFeatures prints every plugin and what it depends on, on/off with the
@@ -40,6 +43,15 @@ func printFeatures(w io.Writer) error {
 	}
 	for _, c := range netflow.Features() {
 		row("ebpf-net", c.What, c.Status)
+	}
+	for _, c := range proccache.Features() {
+		row("(process cache)", c.What, c.Status)
+	}
+	for _, c := range bash.Features(procRoot(), hostRoot()) {
+		row("ebpf-bash", c.What, c.Status)
+	}
+	for _, c := range conntrack.Features() {
+		row("ebpf-conntrack", c.What, c.Status)
 	}
 	var missing []string
 	for _, p := range config.Plugins {

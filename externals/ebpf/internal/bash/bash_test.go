@@ -145,3 +145,16 @@ func TestGoMirrorsMatchObjectBTF(t *testing.T) {
 func TestCommittedObjectMatchesFreshBuild(t *testing.T) {
 	bpfcheck.CommittedMatchesFresh(t, "bash", "bash")
 }
+
+func TestHasReadline(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/bash"); err != nil {
+		t.Skip("skipped: no /usr/bin/bash")
+	}
+	if !hasReadline("/usr/bin/bash") {
+		t.Error("/usr/bin/bash: no readline symbol found")
+	}
+	exe, _ := os.Executable()
+	if hasReadline(exe) || hasReadline("/nonexistent") {
+		t.Error("readline found where there is none")
+	}
+}
