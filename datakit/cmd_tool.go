@@ -6,12 +6,14 @@ import (
 	"sort"
 	"strings"
 
+	"netobs.local/agent/externals/ebpf/dissect"
 	"netobs.local/agent/filter"
 )
 
 // tools are the `datakit tool NAME` debugging aids.
 var tools = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"filter": filter.RunTool,
+	"filter":  filter.RunTool,
+	"dissect": dissect.RunTool,
 }
 
 func init() {

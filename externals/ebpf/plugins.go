@@ -15,6 +15,7 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/deliver"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/netflow"
+	"netobs.local/agent/externals/ebpf/internal/netlog"
 	"netobs.local/agent/externals/ebpf/internal/proccache"
 	"netobs.local/agent/externals/ebpf/internal/procselect"
 )
@@ -64,10 +65,21 @@ var available = map[string]factory{
 	"ebpf-conntrack": func(c *config.Config, sh *shared, sink deliver.Sink, log *slog.Logger) plugin {
 		return sh.nat
 	},
+	"bpf-netlog": func(c *config.Config, sh *shared, sink deliver.Sink, log *slog.Logger) plugin {
+		return netlog.New(netlog.Config{
+			Blacklist: c.Netlog.Blacklist,
+			Log:       c.Netlog.Log,
+			Metric:    c.Netlog.Metric,
+			Interval:  c.Interval,
+			Hostname:  c.Hostname, // the plugin adds the host tag itself
+			Tags:      c.Tags,
+			ProcRoot:  procRoot(),
+		}, sink, log)
+	},
 }
 
 // startOrder: the providers start before their users and stop after them.
-var startOrder = []string{"ebpf-conntrack", "ebpf-net", "ebpf-bash"}
+var startOrder = []string{"ebpf-conntrack", "ebpf-net", "ebpf-bash", "bpf-netlog"}
 
 // selectPlugins builds the enabled plugins, preceded by the process
 // cache they share, or says which are not there yet.

@@ -42,6 +42,7 @@ type Config struct {
 	PprofPort       string
 	ProcessArgs     bool             // process_path and process_args tags
 	Select          procselect.Rules // which processes are observed
+	Netlog          Netlog           // bpf-netlog options
 }
 
 // Parse parses the arguments of `run` and checks them; usage goes to stderr.
@@ -53,6 +54,7 @@ func Parse(args []string, stderr io.Writer) (*Config, error) {
 	var ephemeral int
 	var proc processFlags
 	proc.register(fs, c)
+	c.Netlog.register(fs)
 	fs.StringVar(&c.Hostname, "hostname", "", "value of the host tag (default: the system hostname)")
 	fs.StringVar(&c.APIServer, "datakit-apiserver", "0.0.0.0:9529", "the supervisor's API address (0.0.0.0 means 127.0.0.1)")
 	fs.StringVar(&c.Log, "log", "-", "log file; - or empty for stderr")
