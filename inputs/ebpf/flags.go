@@ -48,6 +48,13 @@ func (in *Input) collectorArgs(env inputs.Env, debug bool) []string {
 	if len(in.Tags) > 0 {
 		add("--tags", joinTags(in.Tags))
 	}
+	if slices.Contains(in.runnablePlugins(), "bpf-netlog") {
+		if in.NetlogBlacklist != "" {
+			add("--netlog-blacklist", in.NetlogBlacklist)
+		}
+		add("--netlog-metric=" + strconv.FormatBool(in.NetlogMetric))
+		add("--netlog-log=" + strconv.FormatBool(in.NetlogLog))
+	}
 	if in.PprofPort != "" {
 		host := in.PprofHost
 		if host == "" {

@@ -38,10 +38,15 @@ func TestCollectorArgs(t *testing.T) {
 		{"pprof host given", func(in *Input) { in.PprofHost, in.PprofPort = "0.0.0.0", "7000" }, false, nil,
 			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --pprof-host 0.0.0.0 --pprof-port 7000"},
 		{"unsupported plugins and features are not passed", func(in *Input) {
-			in.EnabledPlugins = []string{"ebpf-bash", "ebpf-net", "bpf-netlog", "ebpf-net"}
-			in.L7NetEnabled = []string{"httpflow", "httpflow-tls"}
+			in.EnabledPlugins = []string{"ebpf-trace", "ebpf-net", "ebpf-net"}
+			in.L7NetEnabled = []string{"httpflow-tls"}
 		}, false, nil,
 			base + "--enabled ebpf-net --l7net-enabled  --interval 60s"},
+		{"netlog options go with bpf-netlog", func(in *Input) {
+			in.EnabledPlugins = []string{"ebpf-net", "bpf-netlog"}
+			in.NetlogBlacklist, in.NetlogLog = "udp; dst_port == 53", true
+		}, false, nil,
+			base + "--enabled ebpf-net,bpf-netlog --l7net-enabled  --interval 60s --netlog-blacklist udp; dst_port == 53 --netlog-metric=true --netlog-log=true"},
 		{"user args come last", func(in *Input) { in.Args = []string{"--datakit-apiserver", "10.0.0.1:9529", "--output", "-"} }, false, nil,
 			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --datakit-apiserver 10.0.0.1:9529 --output -"},
 	}

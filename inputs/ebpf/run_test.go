@@ -125,9 +125,9 @@ func TestRunStartsAndRestartsTheCollector(t *testing.T) {
 
 func TestRunRefusesNothingToRun(t *testing.T) {
 	in := New()
-	in.EnabledPlugins = []string{"ebpf-bash"}
+	in.EnabledPlugins = []string{"ebpf-trace"}
 	err := in.Run(context.Background(), inputs.Env{Log: slog.New(slog.DiscardHandler)})
-	if err == nil || !strings.Contains(err.Error(), "nothing to run") || !strings.Contains(err.Error(), "ebpf-bash") {
+	if err == nil || !strings.Contains(err.Error(), "nothing to run") || !strings.Contains(err.Error(), "ebpf-trace") {
 		t.Errorf("Run = %v, want an error saying nothing is runnable", err)
 	}
 }

@@ -113,7 +113,7 @@ func TestSeedSampleLoads(t *testing.T) {
 	}
 	notes := strings.Join(in.unsupported(), "; ")
 	for _, want := range []string{`l7net_enabled "httpflow"`, "cpu_limit (resource limits)", "kubernetes_url (Kubernetes metadata)",
-		"netlog_blacklist (bpf-netlog)", "trace_env_list (ebpf-trace)", "sampling_rate (sampling)"} {
+		"trace_env_list (ebpf-trace)", "sampling_rate (sampling)"} {
 		if !strings.Contains(notes, want) {
 			t.Errorf("not-yet-supported notes %q lack %q", notes, want)
 		}

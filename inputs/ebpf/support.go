@@ -14,10 +14,10 @@ import (
 // has each one yet.
 var plugins = map[string]bool{
 	"ebpf-net":       true,
-	"ebpf-bash":      false,
-	"ebpf-conntrack": false,
+	"ebpf-bash":      true,
+	"ebpf-conntrack": true,
 	"ebpf-trace":     false,
-	"bpf-netlog":     false,
+	"bpf-netlog":     true,
 }
 
 // l7Features are the names l7net_enabled accepts, and whether the collector
@@ -41,9 +41,6 @@ var pending = []struct {
 	{"bearer_token_string", "Kubernetes metadata", func(in *Input) bool { return in.BearerTokenString != "" }},
 	{"workload_labels", "Kubernetes metadata", func(in *Input) bool { return len(in.WorkloadLabels) > 0 }},
 	{"workload_label_prefix", "Kubernetes metadata", func(in *Input) bool { return in.WorkloadLabelPrefix != "" }},
-	{"netlog_blacklist", "bpf-netlog", func(in *Input) bool { return in.NetlogBlacklist != "" }},
-	{"netlog_metric", "bpf-netlog", func(in *Input) bool { return !in.NetlogMetric }},
-	{"netlog_log", "bpf-netlog", func(in *Input) bool { return in.NetlogLog }},
 	{"trace_server", "ebpf-trace", func(in *Input) bool { return in.TraceServer != "" }},
 	{"trace_env_list", "ebpf-trace", func(in *Input) bool { return len(in.TraceEnvList) > 0 }},
 	{"trace_env_blacklist", "ebpf-trace", func(in *Input) bool { return len(in.TraceEnvBlacklist) > 0 }},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"netobs.local/agent/filter"
 	"regexp"
 	"slices"
 	"strconv"
@@ -25,6 +26,15 @@ type check struct {
 // before their feature exists are still checked, so a config that loads
 // today keeps loading when the feature lands.
 var checks = []check{
+	// A blacklist that does not compile is refused with the loaded
+	// configuration: the netlog plugin must never run unfiltered by surprise.
+	{"netlog_blacklist", func(in *Input) error {
+		if strings.TrimSpace(in.NetlogBlacklist) == "" {
+			return nil
+		}
+		_, err := filter.Compile(in.NetlogBlacklist, filter.Netlog)
+		return err
+	}},
 	{"daemon", func(in *Input) error {
 		if !in.Daemon {
 			return errors.New("must be true: datakit-ebpf is a long-running collector, not a periodic command")
