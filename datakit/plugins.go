@@ -5,4 +5,5 @@ import (
 	_ "netobs.local/agent/datakit/internal/outputs/influxdb"
 	_ "netobs.local/agent/datakit/internal/outputs/local"
 	_ "netobs.local/agent/datakit/internal/outputs/stdout"
+	_ "netobs.local/agent/inputs/ebpf"
 )
