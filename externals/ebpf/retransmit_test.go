@@ -1,15 +1,12 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/cilium/ebpf"
 
 	"netobs.local/agent/tests/testenv"
 )
@@ -45,7 +42,6 @@ func TestNetflowRetransmits(t *testing.T) {
 	if n == 0 || retrans == 0 {
 		t.Fatalf("server in netns: %d points, %d retransmits, want > 0 with %s", n, retrans, how)
 	}
-	assertNoProgramsLeft(t)
 }
 
 // lossy drops about 30% of what arrives on dev after it was sent (a drop
@@ -63,41 +59,6 @@ func lossy(t *testing.T, ns *testenv.Netns, v *testenv.Veth) string {
 	ns.Run(t, "nft", "add chain inet lossy in { type filter hook input priority 0 ; }")
 	ns.Run(t, "nft", "add rule inet lossy in iifname "+v.Peer+" tcp sport 8080 numgen random mod 10 < 3 drop")
 	return "nftables numgen random drop 30% (sch_netem is missing)"
-}
-
-// ourPrograms are the name prefixes (the kernel keeps 15 bytes) of the
-// collector's programs.
-var ourPrograms = []string{"on_inet_sock_se", "on_tcp_retransm", "on_sock_send_le", "on_sock_recv_le"}
-
-// assertNoProgramsLeft fails when a program of ours is still loaded after
-// the collector exited.
-func assertNoProgramsLeft(t *testing.T) {
-	t.Helper()
-	var id ebpf.ProgramID
-	for {
-		next, err := ebpf.ProgramGetNextID(id)
-		if errors.Is(err, os.ErrNotExist) {
-			return
-		}
-		if err != nil {
-			t.Fatalf("list programs: %v", err)
-		}
-		id = next
-		p, err := ebpf.NewProgramFromID(id)
-		if err != nil {
-			continue // unloaded meanwhile
-		}
-		info, err := p.Info()
-		p.Close()
-		if err != nil {
-			continue
-		}
-		for _, prefix := range ourPrograms {
-			if strings.HasPrefix(info.Name, prefix) {
-				t.Errorf("program %d %q still loaded after the collector exited", id, info.Name)
-			}
-		}
-	}
 }
 
 func TestFeaturesCommand(t *testing.T) {
