@@ -69,6 +69,7 @@ type Input struct {
 	// ExcludeLoopback is ours, not DataKit's: loopback flows are reported
 	// unless it is set.
 	ExcludeLoopback bool `toml:"exclude_loopback"`
+	Process
 
 	Tags map[string]string `toml:"tags"`
 

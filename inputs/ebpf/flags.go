@@ -48,6 +48,7 @@ func (in *Input) collectorArgs(env inputs.Env, debug bool) []string {
 	if len(in.Tags) > 0 {
 		add("--tags", joinTags(in.Tags))
 	}
+	a = append(a, in.Process.args()...)
 	if slices.Contains(in.runnablePlugins(), "bpf-netlog") {
 		if in.NetlogBlacklist != "" {
 			add("--netlog-blacklist", in.NetlogBlacklist)

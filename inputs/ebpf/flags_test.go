@@ -42,6 +42,10 @@ func TestCollectorArgs(t *testing.T) {
 			in.L7NetEnabled = []string{"httpflow-tls"}
 		}, false, nil,
 			base + "--enabled ebpf-net --l7net-enabled  --interval 60s"},
+		{"process options", func(in *Input) {
+			in.ProcessArgs, in.ExcludeCmdRegex, in.IncludePids = true, "^curl ", []int{7, 9}
+		}, false, nil,
+			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --process-args --exclude-cmd-regex ^curl  --include-pids 7,9"},
 		{"netlog options go with bpf-netlog", func(in *Input) {
 			in.EnabledPlugins = []string{"ebpf-net", "bpf-netlog"}
 			in.NetlogBlacklist, in.NetlogLog = "udp; dst_port == 53", true

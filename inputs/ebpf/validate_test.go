@@ -39,6 +39,8 @@ func TestValidateErrors(t *testing.T) {
 		{func(in *Input) { in.TraceServer = "10.0.0.1" }, `trace_server: "10.0.0.1" is not host:port`},
 		{func(in *Input) { in.TraceServer = "10.0.0.1:0" }, `trace_server: port "0"`},
 		{func(in *Input) { in.TraceNameList = []string{""} }, "trace_name_list: entry 1 is empty"},
+		{func(in *Input) { in.ExcludeCmdRegex = "(curl" }, "process selection: exclude_cmd_regex: error parsing regexp"},
+		{func(in *Input) { in.ExcludePids = []int{0} }, "include_pids/exclude_pids: 0 is not a pid"},
 		{func(in *Input) { in.NetlogBlacklist = "tcp &&\n  dst_prot == 80" }, "netlog_blacklist: 2:3: unknown field dst_prot (did you mean dst_port?)"},
 		{func(in *Input) { in.NetlogBlacklist = `ipnet_contains("10.0.0.0/33", ip_saddr)` }, "netlog_blacklist: 1:16"},
 		{func(in *Input) { in.EphemeralPort = 70000 }, "ephemeral_port: 70000 is not 0"},
