@@ -47,35 +47,11 @@ func collector(t *testing.T, extra ...string) (out string, stop func()) {
 // nginx starts nginx on 127.0.0.1:port serving files of the given sizes.
 func nginx(t *testing.T, sizes []int) (port int, workerPid func() int) {
 	t.Helper()
-	testenv.RequireBinaries(t, "nginx")
-	dir := t.TempDir()
-	for _, n := range sizes {
-		os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%d", n)), []byte(strings.Repeat("x", n)), 0o644)
+	n := testenv.StartNginx(t, "")
+	for _, size := range sizes {
+		n.WriteFile(t, fmt.Sprintf("f%d", size), size)
 	}
-	port = testenv.FreePort(t)
-	conf := filepath.Join(dir, "nginx.conf")
-	os.WriteFile(conf, []byte(fmt.Sprintf(`worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path %[1]s; proxy_temp_path %[1]s; fastcgi_temp_path %[1]s;
-  uwsgi_temp_path %[1]s; scgi_temp_path %[1]s;
-  server { listen 127.0.0.1:%[2]d; root %[1]s; }
-}
-`, dir, port)), 0o644)
-	master := testenv.Start(t, "nginx", "-c", conf, "-g", "daemon off; user root;")
-	testenv.WaitPort(t, fmt.Sprintf("127.0.0.1:%d", port), 10*time.Second)
-	return port, func() int {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", master.Pid(), master.Pid()))
-		f := strings.Fields(string(b))
-		if len(f) != 1 {
-			t.Fatalf("nginx master %d has workers %q, want one", master.Pid(), f)
-		}
-		n, _ := strconv.Atoi(f[0])
-		return n
-	}
+	return n.Port, func() int { return n.WorkerPid(t) }
 }
 
 // TestNetflowTCP drives known requests from one curl to nginx, each on

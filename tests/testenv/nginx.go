@@ -1,0 +1,88 @@
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Nginx is Debian's nginx started by a test on 127.0.0.1:Port with one
+// worker, serving Root.
+type Nginx struct {
+	Port   int
+	Root   string
+	Master *Proc
+}
+
+// StartNginx starts nginx; server is added inside its server block (after
+// listen and root), for example `location = /boom { return 500; }`.
+func StartNginx(t testing.TB, server string) *Nginx {
+	t.Helper()
+	RequireBinaries(t, "nginx")
+	n := &Nginx{Root: t.TempDir(), Port: FreePort(t)}
+	conf := filepath.Join(n.Root, "nginx.conf")
+	body := fmt.Sprintf(`worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s; proxy_temp_path %[1]s; fastcgi_temp_path %[1]s;
+  uwsgi_temp_path %[1]s; scgi_temp_path %[1]s;
+  server {
+    listen 127.0.0.1:%[2]d;
+    root %[1]s;
+    %[3]s
+  }
+}
+`, n.Root, n.Port, server)
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n.Master = Start(t, "nginx", "-c", conf, "-g", "daemon off; user root;")
+	WaitPort(t, n.Addr(), 10*time.Second)
+	return n
+}
+
+// Addr is 127.0.0.1:Port.
+func (n *Nginx) Addr() string { return fmt.Sprintf("127.0.0.1:%d", n.Port) }
+
+// URL is the address of path on this server.
+func (n *Nginx) URL(path string) string { return "http://" + n.Addr() + path }
+
+// WriteFile puts a file of size bytes at Root/name.
+func (n *Nginx) WriteFile(t testing.TB, name string, size int) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(n.Root, name), []byte(strings.Repeat("x", size)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// WorkerPid is the pid of the single worker process.
+func (n *Nginx) WorkerPid(t testing.TB) int {
+	t.Helper()
+	kids := Children(t, n.Master.Pid())
+	if len(kids) != 1 {
+		t.Fatalf("nginx master %d has workers %v, want one", n.Master.Pid(), kids)
+	}
+	return kids[0]
+}
+
+// Children lists the child processes of pid.
+func Children(t testing.TB, pid int) []int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		t.Fatalf("children of %d: %v", pid, err)
+	}
+	var out []int
+	for _, f := range strings.Fields(string(b)) {
+		n, _ := strconv.Atoi(f)
+		out = append(out, n)
+	}
+	return out
+}
