@@ -79,13 +79,39 @@ struct {
 	__type(value, __u64);
 } l7_drops SEC(".maps");
 
-/* Per-CPU scratch: an l7_event is too large for the BPF stack. */
+/*
+ * Per-CPU scratch: an l7_event is too large for the BPF stack. The slack
+ * lets a copy start anywhere in the payload with any length up to
+ * L7_MAX_CAP, which is what the verifier can prove of gathered iovecs.
+ */
+struct l7_scratch_buf {
+	struct l7_event e;
+	__u8 slack[L7_MAX_CAP];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct l7_event);
+	__type(value, struct l7_scratch_buf);
 } l7_scratch SEC(".maps");
+
+/*
+ * sendmmsg/recvmmsg run sock_{send,recv}msg once per message: the index
+ * of the next message of the thread's running call.
+ */
+struct l7_mmsg_pos {
+	__u64 vec;
+	__u32 idx;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* tid */
+	__type(value, struct l7_mmsg_pos);
+} l7_mmsg SEC(".maps");
 
 /*
  * A recv on an unconnected UDP socket (a DNS server's recvfrom/recvmsg):
@@ -138,42 +164,85 @@ static __always_inline __u64 sock_id(struct sock *sk, __u8 proto)
 #define PF_KTHREAD_FLAG 0x00200000
 #define PF_IO_WORKER_FLAG 0x00000010
 
+#define NR_RECVMMSG 299
+#define NR_SENDMMSG 307
+#define L7_MAX_IOV 4
+
 /*
- * l7_user_buf finds the user buffer of the running syscall and its length:
- * the buffer of read, write, sendto and recvfrom, the first iovec of
- * readv, writev, sendmsg and recvmsg. Anything else (sendfile, splice,
- * sendmmsg/recvmmsg, io_uring) has no buffer we can name: the event
- * carries no payload.
+ * l7_gather copies up to limit bytes from the first L7_MAX_IOV iovecs into
+ * e->payload and returns how many it copied: a DNS-over-TCP writev puts
+ * the length prefix and the message in separate iovecs.
  */
-static __always_inline const void *l7_user_buf(struct pt_regs *regs, long nr, __u64 *len)
+static __always_inline __u64 l7_gather(struct l7_scratch_buf *b, const struct iovec *uiov, __u64 iovcnt,
+				       __u64 limit)
 {
-	struct iovec iov = {};
+	__u64 off = 0;
+#pragma unroll
+	for (int i = 0; i < L7_MAX_IOV; i++) {
+		struct iovec iov = {};
+		if (i >= iovcnt || off >= limit || bpf_probe_read_user(&iov, sizeof(iov), &uiov[i]))
+			break;
+		__u64 n = iov.iov_len;
+		if (n > limit - off)
+			n = limit - off;
+		if (n > L7_MAX_CAP || off > L7_MAX_CAP)
+			break;
+		if (bpf_probe_read_user(&b->e.payload[off], n, iov.iov_base))
+			break;
+		off += n;
+	}
+	return off;
+}
+
+/* l7_mmsg_index is the index of the message this sendmmsg/recvmmsg hit is for. */
+static __always_inline __u32 l7_mmsg_index(__u64 vec, __u64 vlen)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct l7_mmsg_pos *pos = bpf_map_lookup_elem(&l7_mmsg, &tid);
+	if (pos && pos->vec == vec && pos->idx < vlen)
+		return pos->idx++; /* only this thread touches its entry */
+	struct l7_mmsg_pos fresh = {.vec = vec, .idx = 1};
+	bpf_map_update_elem(&l7_mmsg, &tid, &fresh, BPF_ANY);
+	return 0;
+}
+
+/*
+ * l7_copy_payload copies the first bytes the running syscall moved into
+ * b->e.payload: the buffer of read, write, sendto and recvfrom; the first
+ * iovecs of readv, writev, sendmsg and recvmsg, and of each message of
+ * sendmmsg and recvmmsg. Anything else (sendfile, splice, io_uring) has no
+ * buffer we can name: the event carries no payload.
+ */
+static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, struct pt_regs *regs, long nr, __u64 limit)
+{
+	struct user_msghdr msg = {};
+	const void *arg = (const void *)BPF_CORE_READ(regs, si);
+	__u64 n;
 	switch (nr) {
 	case NR_READ:
 	case NR_WRITE:
 	case NR_SENDTO:
 	case NR_RECVFROM:
-		*len = BPF_CORE_READ(regs, dx);
-		return (const void *)BPF_CORE_READ(regs, si);
+		n = BPF_CORE_READ(regs, dx); /* recv with MSG_TRUNC returns more than the buffer */
+		if (n > limit)
+			n = limit;
+		if (n > L7_MAX_CAP || bpf_probe_read_user(b->e.payload, n, arg))
+			return 0;
+		return n;
 	case NR_READV:
 	case NR_WRITEV:
-		if (BPF_CORE_READ(regs, dx) < 1 ||
-		    bpf_probe_read_user(&iov, sizeof(iov), (const void *)BPF_CORE_READ(regs, si)))
-			return 0;
-		break;
+		return l7_gather(b, arg, BPF_CORE_READ(regs, dx), limit);
+	case NR_SENDMMSG:
+	case NR_RECVMMSG:
+		arg += l7_mmsg_index((__u64)arg, BPF_CORE_READ(regs, dx)) * sizeof(struct mmsghdr);
+		/* fall through: an mmsghdr starts with its user_msghdr */
 	case NR_SENDMSG:
-	case NR_RECVMSG: {
-		struct user_msghdr msg = {};
-		if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)BPF_CORE_READ(regs, si)) ||
-		    msg.msg_iovlen < 1 || bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov))
+	case NR_RECVMSG:
+		if (bpf_probe_read_user(&msg, sizeof(msg), arg))
 			return 0;
-		break;
+		return l7_gather(b, msg.msg_iov, msg.msg_iovlen, limit);
 	}
-	default:
-		return 0;
-	}
-	*len = iov.iov_len;
-	return iov.iov_base;
+	return 0;
 }
 
 /* l7_recv_peer reads the peer a finished recvfrom/recvmsg wrote to the user. */
@@ -197,7 +266,7 @@ static __always_inline struct pt_regs *l7_regs(void)
 }
 #else
 static __always_inline struct pt_regs *l7_regs(void) { return 0; }
-static __always_inline const void *l7_user_buf(struct pt_regs *regs, long nr, __u64 *len) { return 0; }
+static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, struct pt_regs *regs, long nr, __u64 limit) { return 0; }
 static __always_inline void l7_recv_peer(struct pt_regs *regs, long nr, struct flow_tuple *t) {}
 #define NR_RECVFROM -1
 #define NR_RECVMSG -1
@@ -225,9 +294,10 @@ static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow
 				    __u64 ts, int ret, struct pt_regs *regs, long nr)
 {
 	__u32 zero = 0;
-	struct l7_event *e = bpf_map_lookup_elem(&l7_scratch, &zero);
-	if (!e)
+	struct l7_scratch_buf *b = bpf_map_lookup_elem(&l7_scratch, &zero);
+	if (!b)
 		return;
+	struct l7_event *e = &b->e;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	e->ts_ns = ts;
 	e->sock_cookie = id;
@@ -242,21 +312,18 @@ static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow
 	e->rport = t->dport;
 	__builtin_memcpy(e->laddr, t->saddr, 16);
 	__builtin_memcpy(e->raddr, t->daddr, 16);
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	/* The process's name, not the thread's (dig's I/O threads are "isc-net-0000"). */
+	struct task_struct *task = bpf_get_current_task_btf();
+	BPF_CORE_READ_INTO(&e->comm, task, group_leader, comm);
 
 	__u64 n = 0;
 	if (regs && ret > 0) {
-		__u64 buflen = 0;
-		const void *buf = l7_user_buf(regs, nr, &buflen);
-		n = ret;
-		if (n > buflen)
-			n = buflen; /* recv with MSG_TRUNC returns the datagram's length */
-		if (n > l7_cap_bytes)
-			n = l7_cap_bytes;
+		__u64 limit = ret;
+		if (limit > l7_cap_bytes)
+			limit = l7_cap_bytes;
+		n = l7_copy_payload(b, regs, nr, limit);
 		if (n > L7_MAX_CAP)
 			n = L7_MAX_CAP;
-		if (!buf || bpf_probe_read_user(e->payload, n, buf))
-			n = 0;
 	}
 	e->cap_len = n;
 	if (bpf_ringbuf_output(&l7_events, e, L7_HDR_LEN + n, l7_ring_flags()))

@@ -88,10 +88,23 @@ type netflowL7Event struct {
 	Payload    [4096]uint8
 }
 
+type netflowL7MmsgPos struct {
+	_   structs.HostLayout
+	Vec uint64
+	Idx uint32
+	Pad uint32
+}
+
 type netflowL7Pending struct {
 	_    structs.HostLayout
 	Sk   uint64
 	TsNs uint64
+}
+
+type netflowL7ScratchBuf struct {
+	_     structs.HostLayout
+	E     netflowL7Event
+	Slack [4096]uint8
 }
 
 type netflowTcpStats struct {
@@ -129,6 +142,7 @@ const (
 	netflowMapL7Drops              = "l7_drops"
 	netflowMapL7Events             = "l7_events"
 	netflowMapL7Ignored            = "l7_ignored"
+	netflowMapL7Mmsg               = "l7_mmsg"
 	netflowMapL7PendingRecv        = "l7_pending_recv"
 	netflowMapL7Scratch            = "l7_scratch"
 	netflowMapUdpFlows             = "udp_flows"
@@ -213,6 +227,7 @@ type netflowMapSpecs struct {
 	L7Drops       *ebpf.MapSpec `ebpf:"l7_drops"`
 	L7Events      *ebpf.MapSpec `ebpf:"l7_events"`
 	L7Ignored     *ebpf.MapSpec `ebpf:"l7_ignored"`
+	L7Mmsg        *ebpf.MapSpec `ebpf:"l7_mmsg"`
 	L7PendingRecv *ebpf.MapSpec `ebpf:"l7_pending_recv"`
 	L7Scratch     *ebpf.MapSpec `ebpf:"l7_scratch"`
 	UdpFlows      *ebpf.MapSpec `ebpf:"udp_flows"`
@@ -263,6 +278,7 @@ type netflowMaps struct {
 	L7Drops       *ebpf.Map `ebpf:"l7_drops"`
 	L7Events      *ebpf.Map `ebpf:"l7_events"`
 	L7Ignored     *ebpf.Map `ebpf:"l7_ignored"`
+	L7Mmsg        *ebpf.Map `ebpf:"l7_mmsg"`
 	L7PendingRecv *ebpf.Map `ebpf:"l7_pending_recv"`
 	L7Scratch     *ebpf.Map `ebpf:"l7_scratch"`
 	UdpFlows      *ebpf.Map `ebpf:"udp_flows"`
@@ -276,6 +292,7 @@ func (m *netflowMaps) Close() error {
 		m.L7Drops,
 		m.L7Events,
 		m.L7Ignored,
+		m.L7Mmsg,
 		m.L7PendingRecv,
 		m.L7Scratch,
 		m.UdpFlows,

@@ -111,3 +111,38 @@ func TestDNSOtherPortManyPeers(t *testing.T) {
 		t.Fatalf("%+v", rec.dns)
 	}
 }
+
+// DNS over TCP on a non-standard port (dig +tcp against a test resolver):
+// the client writes length and query at once, the server reads the length
+// on its own first; both are recognized by the framed query's shape.
+func TestDNSTCPOtherPort(t *testing.T) {
+	q := dnswire.Framed(dnswire.Query(9, "tcp.example.", dnsmessage.TypeA))
+	r := dnswire.Framed(dnswire.Response(9, "tcp.example.", dnsmessage.RCodeNameError, false))
+	srvAddr := netip.MustParseAddrPort("127.0.0.1:5353")
+	var rec recorder
+	tr := New(Config{}, &rec)
+	dig := dnsSock(t, tr, 1, l7.TCP, stub, srvAddr)
+	srv := dnsSock(t, tr, 2, l7.TCP, srvAddr, stub)
+	dig.sendB(q)
+	srv.recvB(q[:1]) // dnsmasq reads the length a byte at a time
+	srv.recvB(q[1:2])
+	srv.recvB(q[2:])
+	srv.sendB(r)
+	dig.recvB(r)
+	if len(rec.dns) != 2 {
+		t.Fatalf("%d exchanges, want both sides: %+v", len(rec.dns), rec.dns)
+	}
+	for _, x := range rec.dns {
+		if x.RCode != 3 || x.Name != "tcp.example" || x.Conn.Outgoing != (x.Conn.Local == stub) {
+			t.Errorf("%+v", x)
+		}
+	}
+	// A length-shaped first event that is not followed by a query is not DNS.
+	tr = New(Config{}, &rec)
+	other := dnsSock(t, tr, 3, l7.TCP, stub, srvAddr)
+	other.sendB([]byte{0, 5})
+	other.sendB([]byte("hello"))
+	if st := tr.Stats(); st.DNSExchanges != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}

@@ -128,10 +128,6 @@ func (t *Tracker) drop(s *socket) {
 // returns the event to process: ev, or ev prefixed with the bytes of an
 // earlier event too short to decide on; nil when there is nothing to do yet.
 func (t *Tracker) classify(s *socket, ev *l7.Event) *l7.Event {
-	if t.isDNSPort(ev) || t.strictQuery(ev) {
-		s.kind, s.dns = kindDNS, newDNSConn(ev.Proto)
-		return ev
-	}
 	if ev.Proto == l7.TCP {
 		if len(s.early) > 0 && s.earlyDir == ev.Dir {
 			t.merged = *ev
@@ -140,12 +136,19 @@ func (t *Tracker) classify(s *socket, ev *l7.Event) *l7.Event {
 			ev = &t.merged
 		}
 		s.early = s.early[:0]
+	}
+	if t.isDNSPort(ev) || t.strictQuery(ev) {
+		s.kind, s.dns = kindDNS, newDNSConn(ev.Proto)
+		return ev
+	}
+	if ev.Proto == l7.TCP {
 		switch r := httpRole(ev); {
 		case r != roleUnknown:
 			s.kind, s.http = kindHTTP, &httpConn{role: r}
 			return ev
-		case r == roleUnknown && isHeadPrefix(ev) && len(ev.Payload) <= maxCarry:
-			// "GE", "HTTP/1.1 2": wait for the rest of the head.
+		case (isHeadPrefix(ev) || isLengthPrefix(ev)) && len(ev.Payload) <= maxCarry:
+			// "GE", "HTTP/1.1 2", a DNS-over-TCP length read on its
+			// own: wait for the rest.
 			s.early, s.earlyDir = append(s.early, ev.Payload...), ev.Dir
 			return nil
 		}
@@ -165,10 +168,25 @@ func (t *Tracker) isDNSPort(ev *l7.Event) bool {
 	return slices.Contains(t.cfg.DNSPorts, ev.Remote.Port()) || slices.Contains(t.cfg.DNSPorts, ev.Local.Port())
 }
 
-// strictQuery recognizes a stub resolver's query on a non-DNS port (UDP
-// only: a TCP stream's first bytes are a length, too weak a signal).
+// strictQuery recognizes a stub resolver's query on a non-DNS port. On
+// TCP the event must hold exactly one whole length-prefixed query: the
+// length alone is too weak a signal.
 func (t *Tracker) strictQuery(ev *l7.Event) bool {
-	return ev.Proto == l7.UDP && t.dnsMsg.Parse(ev.Payload) == nil && t.dnsMsg.Strict
+	p := ev.Payload
+	if ev.Proto == l7.TCP {
+		if ev.Truncated() || len(p) < 3 || int(p[0])<<8|int(p[1]) != len(p)-2 {
+			return false
+		}
+		p = p[2:]
+	}
+	return t.dnsMsg.Parse(p) == nil && t.dnsMsg.Strict
+}
+
+// isLengthPrefix: a socket's first events are no more than the two-byte
+// length of a DNS-over-TCP message (a server reading the length first,
+// dnsmasq even a byte at a time).
+func isLengthPrefix(ev *l7.Event) bool {
+	return !ev.Truncated() && len(ev.Payload) > 0 && len(ev.Payload) <= 2
 }
 
 // httpRole tells the local end's role from a message head at the start of
