@@ -32,6 +32,7 @@ func TestParseErrors(t *testing.T) {
 		{[]string{"--interval", "500ms"}, "at least 1s"},
 		{[]string{"--enabled", "ebpf-net,nope"}, `item 2 "nope" is unknown`},
 		{[]string{"--l7net-enabled", "grpc"}, `"grpc" is unknown`},
+		{[]string{"--l7-capture-bytes", "8192"}, "--l7-capture-bytes 8192: want 64 to 4096"},
 		{[]string{"--tags", "a=b,c"}, `item 2 "c"`},
 		{[]string{"--log-level", "loud"}, "--log-level"},
 		{[]string{"--ephemeral-port", "70000"}, "not a port"},
@@ -80,5 +81,24 @@ func TestParseProcessFlags(t *testing.T) {
 		if _, err := Parse(bad.args, io.Discard); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%v: error %v, want %q", bad.args, err, bad.want)
 		}
+	}
+}
+
+// httpflow is on by default (the seed's l7net_enabled = ["httpflow"]) and
+// an empty list turns it off.
+func TestL7Defaults(t *testing.T) {
+	c, err := Parse([]string{"--ephemeral-port", "32768"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.L7Enabled, ",") != "httpflow" || c.L7CaptureBytes != 512 {
+		t.Errorf("defaults: l7 %q, capture bytes %d", c.L7Enabled, c.L7CaptureBytes)
+	}
+	c, err = Parse([]string{"--ephemeral-port", "32768", "--l7net-enabled", "", "--l7-capture-bytes", "1024"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.L7Enabled) != 0 || c.L7CaptureBytes != 1024 {
+		t.Errorf("l7 %q, capture bytes %d", c.L7Enabled, c.L7CaptureBytes)
 	}
 }

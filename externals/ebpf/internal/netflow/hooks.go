@@ -54,5 +54,12 @@ func Features() []Check {
 		}
 		checks = append(checks, Check{"tracepoint " + h.Group + "/" + h.Event, st})
 	}
+	for _, h := range l7Hooks {
+		st := features.Tracepoint("syscalls", h.event)
+		if !st.On {
+			st.Reason += "; without it: dnsflow of servers on unconnected UDP sockets has no queries"
+		}
+		checks = append(checks, Check{"tracepoint syscalls/" + h.event + " (httpflow/dnsflow)", st})
+	}
 	return checks
 }
