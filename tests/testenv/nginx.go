@@ -72,17 +72,21 @@ func (n *Nginx) WorkerPid(t testing.TB) int {
 	return kids[0]
 }
 
-// Children lists the child processes of pid.
+// Children lists the child processes of pid. Each thread has its own list
+// (a Go program starts children from any of its threads), so all are read.
 func Children(t testing.TB, pid int) []int {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
-	if err != nil {
-		t.Fatalf("children of %d: %v", pid, err)
+	lists, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	if err != nil || len(lists) == 0 {
+		t.Fatalf("children of %d: no such process", pid)
 	}
 	var out []int
-	for _, f := range strings.Fields(string(b)) {
-		n, _ := strconv.Atoi(f)
-		out = append(out, n)
+	for _, l := range lists {
+		b, _ := os.ReadFile(l) // a thread may end meanwhile
+		for _, f := range strings.Fields(string(b)) {
+			n, _ := strconv.Atoi(f)
+			out = append(out, n)
+		}
 	}
 	return out
 }

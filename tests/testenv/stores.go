@@ -76,6 +76,57 @@ func (b *Backend) InfluxSamples(db, measurement, field string) []Sample {
 	return out
 }
 
+// LPPoint is one decoded line of line protocol.
+type LPPoint struct {
+	Name   string
+	Tags   map[string]string
+	Fields map[string]any // int64, uint64, float64, string or bool
+	TimeNs int64
+}
+
+// DecodeLP decodes line protocol, failing the test on a syntax error.
+func DecodeLP(t testing.TB, b []byte) []LPPoint {
+	t.Helper()
+	var out []LPPoint
+	dec := lineprotocol.NewDecoderWithBytes(b)
+	for dec.Next() {
+		m, err := dec.Measurement()
+		if err != nil {
+			t.Fatalf("line protocol: %v", err)
+		}
+		p := LPPoint{Name: string(m), Tags: map[string]string{}, Fields: map[string]any{}}
+		for k, v, _ := dec.NextTag(); k != nil; k, v, _ = dec.NextTag() {
+			p.Tags[string(k)] = string(v)
+		}
+		for k, v, _ := dec.NextField(); k != nil; k, v, _ = dec.NextField() {
+			p.Fields[string(k)] = v.Interface()
+		}
+		ts, err := dec.Time(lineprotocol.Nanosecond, time.Time{})
+		if err != nil {
+			t.Fatalf("line protocol: %v", err)
+		}
+		p.TimeNs = ts.UnixNano()
+		out = append(out, p)
+	}
+	if err := dec.Err(); err != nil {
+		t.Fatalf("line protocol: %v", err)
+	}
+	return out
+}
+
+// Number returns a numeric field as float64 (0 when absent).
+func (p LPPoint) Number(field string) float64 {
+	switch v := p.Fields[field].(type) {
+	case int64:
+		return float64(v)
+	case uint64:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return 0
+}
+
 // LPFileSamples reads every value of field in measurement from the line
 // protocol files (*.lp) in dir, such as the local output's files.
 func LPFileSamples(t testing.TB, dir, measurement, field string) []Sample {
@@ -87,44 +138,10 @@ func LPFileSamples(t testing.TB, dir, measurement, field string) []Sample {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dec := lineprotocol.NewDecoderWithBytes(b)
-		for dec.Next() {
-			m, err := dec.Measurement()
-			if err != nil {
-				t.Fatalf("%s: %v", path, err)
+		for _, p := range DecodeLP(t, b) {
+			if _, ok := p.Fields[field]; ok && p.Name == measurement {
+				out = append(out, Sample{Tags: p.Tags, TimeNs: p.TimeNs, Value: p.Number(field)})
 			}
-			if string(m) != measurement {
-				continue
-			}
-			s := Sample{Tags: map[string]string{}}
-			for k, v, _ := dec.NextTag(); k != nil; k, v, _ = dec.NextTag() {
-				s.Tags[string(k)] = string(v)
-			}
-			found := false
-			for k, v, _ := dec.NextField(); k != nil; k, v, _ = dec.NextField() {
-				if string(k) == field {
-					found = true
-					switch v.Kind() {
-					case lineprotocol.Int:
-						s.Value = float64(v.IntV())
-					case lineprotocol.Uint:
-						s.Value = float64(v.UintV())
-					case lineprotocol.Float:
-						s.Value = v.FloatV()
-					}
-				}
-			}
-			ts, err := dec.Time(lineprotocol.Nanosecond, time.Time{})
-			if err != nil {
-				t.Fatalf("%s: %v", path, err)
-			}
-			s.TimeNs = ts.UnixNano()
-			if found {
-				out = append(out, s)
-			}
-		}
-		if err := dec.Err(); err != nil {
-			t.Fatalf("%s: %v", path, err)
 		}
 	}
 	return out

@@ -5,11 +5,14 @@ package testenv
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -174,33 +177,51 @@ func RepoRoot(t testing.TB) string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// Binary returns the path of bin/NAME built by `make build`, building it
-// with `go build` when it is missing so a single package's tests also work.
+// Binary builds NAME (datakit or datakit-ebpf) from the working tree once
+// per test process, into a folder of its own, and returns its path. Tests
+// therefore always run the code under test, never a stale bin/ left by an
+// earlier build, and packages testing in parallel never race on one file.
 func Binary(t testing.TB, name string) string {
 	t.Helper()
-	root := RepoRoot(t)
-	path := filepath.Join(root, "bin", name)
 	pkg := map[string]string{"datakit": "./datakit", "datakit-ebpf": "./externals/ebpf"}[name]
 	if pkg == "" {
 		t.Fatalf("unknown binary %q", name)
 	}
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	if _, err := os.Stat(path); err == nil && !builtThisRun[name] && os.Getenv("TESTENV_REBUILD") == "" {
+	if path, ok := built[name]; ok {
 		return path
 	}
+	removeOrphanBuilds()
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("netobs-test-bin-%d", os.Getpid()))
+	path := filepath.Join(dir, name)
 	cmd := exec.Command("go", "build", "-o", path, pkg)
-	cmd.Dir = root
+	cmd.Dir = RepoRoot(t)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
-	builtThisRun[name] = true
+	built[name] = path
 	return path
 }
 
+// removeOrphanBuilds deletes the build folders of test processes that have
+// ended, so they do not pile up in the temp dir.
+func removeOrphanBuilds() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "netobs-test-bin-*"))
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(d), "netobs-test-bin-"))
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
+			os.RemoveAll(d)
+		}
+	}
+}
+
 var (
-	buildMu      sync.Mutex
-	builtThisRun = map[string]bool{}
+	buildMu sync.Mutex
+	built   = map[string]string{}
 )
 
 // Run runs a command to completion and fails the test when it fails.
