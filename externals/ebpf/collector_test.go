@@ -121,52 +121,6 @@ func TestNetflowTCP(t *testing.T) {
 	}
 }
 
-// TestNetflowUDP checks that an unconnected UDP client (sendto) and a
-// connected one show up with their pids.
-func TestNetflowUDP(t *testing.T) {
-	testenv.RequireBinaries(t, "python3")
-	port := serverUDPPort(t)
-	server := testenv.Start(t, "python3", "-c", fmt.Sprintf(`
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", %d))
-print("ready", flush=True)
-while True:
-    data, peer = s.recvfrom(2048)
-    s.sendto(data.upper(), peer)
-`, port))
-	testenv.Eventually(t, 5*time.Second, "udp server", func() bool { return strings.Contains(server.Output(), "ready") })
-	out, stop := collector(t)
-	client := exec.Command("python3", "-c", fmt.Sprintf(`
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(5)
-for i in range(4):
-    s.sendto(b"x" * 100, ("127.0.0.1", %d))
-    s.recvfrom(2048)
-`, port))
-	if b, err := client.CombinedOutput(); err != nil {
-		t.Fatalf("udp client: %v\n%s", err, b)
-	}
-	time.Sleep(2500 * time.Millisecond)
-	stop()
-	pts := readPoints(t, out)
-	tags := map[string]string{"pid": strconv.Itoa(client.Process.Pid), "transport": "udp",
-		"dst_ip": "127.0.0.1", "dst_port": strconv.Itoa(port), "direction": "outgoing"}
-	w, np := sum(pts, "netflow", "bytes_written", tags)
-	if np == 0 || w != 400 {
-		t.Fatalf("udp client: %d points, %d bytes written, want 400 (tags %v)", np, w, tags)
-	}
-	r, _ := sum(pts, "netflow", "bytes_read", map[string]string{"pid": strconv.Itoa(client.Process.Pid), "transport": "udp"})
-	if r != 400 {
-		t.Errorf("udp client read %d bytes, want 400", r)
-	}
-	srv := map[string]string{"pid": strconv.Itoa(server.Pid()), "transport": "udp", "src_port": strconv.Itoa(port), "direction": "incoming"}
-	if sw, n := sum(pts, "netflow", "bytes_written", srv); n == 0 || sw != 400 {
-		t.Errorf("udp server: %d points, %d bytes written, want 400", n, sw)
-	}
-}
-
 // serverUDPPort returns a free UDP port below the ephemeral range, where
 // a bound unconnected socket counts as a server (flowtags.Listeners).
 func serverUDPPort(t *testing.T) int {

@@ -55,8 +55,7 @@ struct l7_event {
 
 enum l7_drop_reason {
 	L7_DROP_RINGBUF_FULL = 0, /* bpf_ringbuf_output failed */
-	L7_DROP_PENDING_FULL = 1, /* l7_pending_recv could not take a recv */
-	L7_DROP_REASONS = 2,
+	L7_DROP_REASONS = 1,
 };
 
 struct {
@@ -113,23 +112,6 @@ struct {
 	__type(value, struct l7_mmsg_pos);
 } l7_mmsg SEC(".maps");
 
-/*
- * A recv on an unconnected UDP socket (a DNS server's recvfrom/recvmsg):
- * the kernel copies the peer's address to the user only after
- * sock_recvmsg returns, so the event is finished at the syscall's exit.
- */
-struct l7_pending {
-	__u64 sk;
-	__u64 ts_ns;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32); /* tid */
-	__type(value, struct l7_pending);
-} l7_pending_recv SEC(".maps");
-
 const struct l7_event *unused_l7_event __attribute__((unused));
 const enum l7_drop_reason *unused_l7_drop_reason __attribute__((unused));
 
@@ -159,12 +141,6 @@ static __always_inline __u64 sock_id(struct sock *sk, __u8 proto)
 #define NR_WRITE 1
 #define NR_READV 19
 #define NR_WRITEV 20
-#define NR_RECVFROM 45
-#define NR_RECVMSG 47
-#define PF_KTHREAD_FLAG 0x00200000
-#define PF_IO_WORKER_FLAG 0x00000010
-
-#define NR_RECVMMSG 299
 #define NR_SENDMMSG 307
 #define L7_MAX_IOV 4
 
@@ -245,31 +221,8 @@ static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, struct pt
 	return 0;
 }
 
-/* l7_recv_peer reads the peer a finished recvfrom/recvmsg wrote to the user. */
-static __always_inline void l7_recv_peer(struct pt_regs *regs, long nr, struct flow_tuple *t)
-{
-	if (nr == NR_RECVFROM) {
-		read_sockaddr(t, (const void *)BPF_CORE_READ(regs, r8));
-	} else if (nr == NR_RECVMSG) {
-		struct user_msghdr msg = {};
-		if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)BPF_CORE_READ(regs, si)) == 0)
-			read_sockaddr(t, msg.msg_name);
-	}
-}
-
-static __always_inline struct pt_regs *l7_regs(void)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	if (task->flags & (PF_KTHREAD_FLAG | PF_IO_WORKER_FLAG))
-		return 0; /* no user syscall whose arguments we could read */
-	return (struct pt_regs *)bpf_task_pt_regs(task);
-}
 #else
-static __always_inline struct pt_regs *l7_regs(void) { return 0; }
 static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, struct pt_regs *regs, long nr, __u64 limit) { return 0; }
-static __always_inline void l7_recv_peer(struct pt_regs *regs, long nr, struct flow_tuple *t) {}
-#define NR_RECVFROM -1
-#define NR_RECVMSG -1
 #endif
 
 static __always_inline __u64 l7_ring_flags(void)
@@ -312,9 +265,7 @@ static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow
 	e->rport = t->dport;
 	__builtin_memcpy(e->laddr, t->saddr, 16);
 	__builtin_memcpy(e->raddr, t->daddr, 16);
-	/* The process's name, not the thread's (dig's I/O threads are "isc-net-0000"). */
-	struct task_struct *task = bpf_get_current_task_btf();
-	BPF_CORE_READ_INTO(&e->comm, task, group_leader, comm);
+	process_comm(&e->comm);
 
 	__u64 n = 0;
 	if (regs && ret > 0) {
@@ -342,47 +293,38 @@ static __always_inline void l7_on_io(struct sock *sk, __u8 proto, int ret, bool 
 	read_tuple(sk, &t, proto);
 	if (!l7_wanted(&t))
 		return;
-	struct pt_regs *regs = l7_regs();
-	long nr = regs ? BPF_CORE_READ(regs, orig_ax) : -1;
-	__u64 now = bpf_ktime_get_ns();
-	if (proto == PROTO_UDP && t.dport == 0) { /* unconnected: the peer is in the syscall */
-		if (send) {
-			read_send_peer(&t);
-		} else if (nr == NR_RECVFROM || nr == NR_RECVMSG) {
-			struct l7_pending p = {.sk = (__u64)sk, .ts_ns = now};
-			__u32 tid = (__u32)bpf_get_current_pid_tgid();
-			if (bpf_map_update_elem(&l7_pending_recv, &tid, &p, BPF_ANY))
-				l7_count_drop(L7_DROP_PENDING_FULL);
-			return; /* finished at sys_exit_recvfrom/recvmsg */
-		}
-	}
+	if (send && proto == PROTO_UDP && t.dport == 0) /* unconnected: the peer is in the syscall */
+		read_send_peer(&t);
 	if (skip_tuple(&t))
 		return;
-	l7_emit(sk, id, &t, send ? L7_SEND : L7_RECV, now, ret, regs, nr);
+	struct pt_regs *regs = user_regs();
+	long nr = regs ? BPF_CORE_READ(regs, orig_ax) : -1;
+	l7_emit(sk, id, &t, send ? L7_SEND : L7_RECV, bpf_ktime_get_ns(), ret, regs, nr);
 }
 
-/* l7_on_recv_exit finishes a pending unconnected UDP recv with its peer. */
-static __always_inline void l7_on_recv_exit(long ret)
+/*
+ * l7_wants_recv tells netflow whether a recv on an unconnected UDP socket,
+ * deferred to the syscall's exit, is to be captured there too.
+ */
+static __always_inline bool l7_wants_recv(struct sock *sk)
 {
 	if (!l7_enabled)
+		return false;
+	__u64 id = sock_id(sk, PROTO_UDP);
+	return !bpf_map_lookup_elem(&l7_ignored, &id);
+}
+
+/*
+ * l7_finish_recv captures a deferred recv at the syscall's exit, where t
+ * carries the sender the kernel wrote to msg_name; ts is when the bytes
+ * arrived (sock_recv_length).
+ */
+static __always_inline void l7_finish_recv(struct sock *sk, const struct flow_tuple *t, __u64 ts, long ret,
+					   struct pt_regs *regs, long nr)
+{
+	if (!l7_enabled || skip_tuple(t))
 		return;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct l7_pending *p = bpf_map_lookup_elem(&l7_pending_recv, &tid);
-	if (!p)
-		return;
-	struct l7_pending pend = *p;
-	bpf_map_delete_elem(&l7_pending_recv, &tid);
-	struct pt_regs *regs = l7_regs();
-	if (ret <= 0 || !regs)
-		return;
-	struct sock *sk = (struct sock *)pend.sk;
-	struct flow_tuple t = {};
-	read_tuple(sk, &t, PROTO_UDP);
-	long nr = BPF_CORE_READ(regs, orig_ax);
-	l7_recv_peer(regs, nr, &t);
-	if (skip_tuple(&t))
-		return;
-	l7_emit(sk, sock_id(sk, PROTO_UDP), &t, L7_RECV, pend.ts_ns, ret, regs, nr);
+	l7_emit(sk, sock_id(sk, PROTO_UDP), t, L7_RECV, ts, ret, regs, nr);
 }
 
 /* l7_on_close tells userspace a TCP socket is gone (from inet_sock_set_state). */
@@ -399,27 +341,6 @@ static __always_inline void l7_on_close(struct sock *sk)
 	if (!l7_wanted(&t) || skip_tuple(&t))
 		return;
 	l7_emit(sk, id, &t, L7_CLOSE, bpf_ktime_get_ns(), 0, 0, -1);
-}
-
-/* The syscalls tracepoints' exit record (stable layout). */
-struct tp_sys_exit {
-	struct trace_common common;
-	long id;
-	long ret;
-};
-
-SEC("tracepoint/syscalls/sys_exit_recvfrom")
-int on_sys_exit_recvfrom(struct tp_sys_exit *ctx)
-{
-	l7_on_recv_exit(ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_recvmsg")
-int on_sys_exit_recvmsg(struct tp_sys_exit *ctx)
-{
-	l7_on_recv_exit(ctx->ret);
-	return 0;
 }
 
 #endif /* L7CAPTURE_H */

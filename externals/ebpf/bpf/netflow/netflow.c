@@ -137,10 +137,21 @@ static __always_inline void read_tcp_stats(struct sock *sk, struct tcp_stats *s)
 	s->rttvar_us = BPF_CORE_READ(tp, mdev_us) >> 2;
 }
 
+/*
+ * process_comm is the process's name: the thread group leader's comm, not
+ * the running thread's (dig's I/O threads are "isc-net-0000", a Go
+ * program's threads all share the leader's name anyway).
+ */
+static __always_inline void process_comm(char (*comm)[16])
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	BPF_CORE_READ_INTO(comm, task, group_leader, comm);
+}
+
 static __always_inline void attribute(struct conn *c)
 {
 	c->pid = bpf_get_current_pid_tgid() >> 32;
-	bpf_get_current_comm(c->comm, sizeof(c->comm));
+	process_comm(&c->comm);
 }
 
 /* track_conn starts tracking sk; pid is taken only when in_process. */
@@ -164,7 +175,21 @@ static __always_inline void track_conn(struct sock *sk, __u8 role, bool in_proce
 
 #if defined(__TARGET_ARCH_x86)
 #define NR_SENDTO 44
+#define NR_RECVFROM 45
 #define NR_SENDMSG 46
+#define NR_RECVMSG 47
+#define NR_RECVMMSG 299
+#define PF_KTHREAD_FLAG 0x00200000
+#define PF_IO_WORKER_FLAG 0x00000010
+
+/* user_regs are the registers of the running syscall; NULL in kernel threads. */
+static __always_inline struct pt_regs *user_regs(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (task->flags & (PF_KTHREAD_FLAG | PF_IO_WORKER_FLAG))
+		return 0; /* no user syscall whose arguments we could read */
+	return (struct pt_regs *)bpf_task_pt_regs(task);
+}
 
 /* read_sockaddr fills the peer of t from a user-space struct sockaddr. */
 static __always_inline void read_sockaddr(struct flow_tuple *t, const void *uaddr)
@@ -187,6 +212,14 @@ static __always_inline void read_sockaddr(struct flow_tuple *t, const void *uadd
 	}
 }
 
+/* read_msghdr_peer reads the peer named by a user struct user_msghdr. */
+static __always_inline void read_msghdr_peer(struct flow_tuple *t, const void *umsg)
+{
+	struct user_msghdr msg = {};
+	if (bpf_probe_read_user(&msg, sizeof(msg), umsg) == 0)
+		read_sockaddr(t, msg.msg_name);
+}
+
 /*
  * An unconnected UDP socket has no peer in the sock; for sendto/sendmsg the
  * peer is the syscall's address argument, read from the task's registers.
@@ -195,17 +228,117 @@ static __always_inline void read_send_peer(struct flow_tuple *t)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	long nr = BPF_CORE_READ(regs, orig_ax);
-	if (nr == NR_SENDTO) {
+	if (nr == NR_SENDTO)
 		read_sockaddr(t, (const void *)BPF_CORE_READ(regs, r8));
-	} else if (nr == NR_SENDMSG) {
-		struct user_msghdr msg = {};
-		if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)BPF_CORE_READ(regs, si)) == 0)
-			read_sockaddr(t, msg.msg_name);
-	}
+	else if (nr == NR_SENDMSG)
+		read_msghdr_peer(t, (const void *)BPF_CORE_READ(regs, si));
+}
+
+/* read_recv_peer reads the peer a finished recvfrom/recvmsg wrote to the user. */
+static __always_inline void read_recv_peer(struct pt_regs *regs, long nr, struct flow_tuple *t)
+{
+	if (nr == NR_RECVFROM)
+		read_sockaddr(t, (const void *)BPF_CORE_READ(regs, r8));
+	else if (nr == NR_RECVMSG)
+		read_msghdr_peer(t, (const void *)BPF_CORE_READ(regs, si));
 }
 #else
+static __always_inline struct pt_regs *user_regs(void) { return 0; }
 static __always_inline void read_send_peer(struct flow_tuple *t) {}
+static __always_inline void read_recv_peer(struct pt_regs *regs, long nr, struct flow_tuple *t) {}
+static __always_inline void read_msghdr_peer(struct flow_tuple *t, const void *umsg) {}
+#define NR_RECVFROM -1
+#define NR_RECVMSG -1
+#define NR_RECVMMSG -1
 #endif
+
+/*
+ * UDP bytes received on an unconnected socket (recvfrom/recvmsg/recvmmsg
+ * without connect: every DNS server, most UDP clients) have no peer at
+ * sock_recv_length: the kernel copies the sender's address to the user
+ * only after sock_recvmsg returns. The recv is stashed per thread and
+ * booked at the syscall's exit, where msg_name is filled in.
+ */
+struct udp_recv_pending {
+	__u64 sk;
+	__u64 ts_ns; /* when the first byte count arrived: the L7 event's time */
+	__u64 bytes; /* summed over the messages of a recvmmsg */
+	__u8 l7;     /* the L7 capture finishes this recv too */
+	__u8 _pad[7];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* tid */
+	__type(value, struct udp_recv_pending);
+} udp_recv_pending SEC(".maps");
+
+/*
+ * Set by userspace once the syscall exit hooks are attached (a .bss
+ * variable, not a constant, so that a missing exit tracepoint never loses
+ * bytes: without it, recvs are booked at once against an unknown peer).
+ */
+volatile bool udp_recv_at_exit = false;
+
+/* udp_account adds bytes to the flow of t for the current process. */
+static __noinline void udp_account(struct flow_tuple *t, __u64 bytes, bool send)
+{
+	if (skip_tuple(t))
+		return;
+	struct udp_key k = {};
+	__builtin_memcpy(&k.tuple, t, sizeof(k.tuple));
+	k.pid = bpf_get_current_pid_tgid() >> 32;
+
+	struct udp_stats *s = bpf_map_lookup_elem(&udp_flows, &k);
+	if (!s) {
+		struct udp_stats fresh = {};
+		process_comm(&fresh.comm);
+		if (bpf_map_update_elem(&udp_flows, &k, &fresh, BPF_NOEXIST) == -E2BIG) {
+			count_drop(DROP_UDP_MAP_FULL);
+			return;
+		}
+		s = bpf_map_lookup_elem(&udp_flows, &k);
+		if (!s)
+			return;
+	}
+	if (send)
+		__sync_fetch_and_add(&s->bytes_sent, bytes);
+	else
+		__sync_fetch_and_add(&s->bytes_recv, bytes);
+	s->last_ns = bpf_ktime_get_ns();
+}
+
+/*
+ * recv_syscall_with_peer returns the number of the running recvfrom,
+ * recvmsg or recvmmsg (the syscalls that can name the sender), or -1.
+ */
+static __always_inline long recv_syscall_with_peer(void)
+{
+	if (!udp_recv_at_exit)
+		return -1;
+	struct pt_regs *regs = user_regs();
+	if (!regs)
+		return -1;
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr == NR_RECVFROM || nr == NR_RECVMSG || nr == NR_RECVMMSG)
+		return nr;
+	return -1;
+}
+
+/* stash_udp_recv defers a recv to the syscall's exit (see udp_recv_pending). */
+static __always_inline void stash_udp_recv(struct sock *sk, int bytes, bool l7)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct udp_recv_pending *p = bpf_map_lookup_elem(&udp_recv_pending, &tid);
+	if (p && p->sk == (__u64)sk) { /* the next message of a recvmmsg */
+		p->bytes += bytes;
+		return;
+	}
+	struct udp_recv_pending fresh = {.sk = (__u64)sk, .ts_ns = bpf_ktime_get_ns(), .bytes = bytes, .l7 = l7};
+	if (bpf_map_update_elem(&udp_recv_pending, &tid, &fresh, BPF_ANY))
+		count_drop(DROP_UDP_MAP_FULL);
+}
 
 #include "l7capture.h"
 
@@ -336,31 +469,30 @@ static __always_inline void on_tcp_io(struct sock *sk)
 
 static __always_inline void on_udp_io(struct sock *sk, int bytes, bool send)
 {
-	struct udp_key k = {};
-	read_tuple(sk, &k.tuple, PROTO_UDP);
-	if (send && k.tuple.dport == 0)
-		read_send_peer(&k.tuple);
-	if (skip_tuple(&k.tuple))
-		return;
-	k.pid = bpf_get_current_pid_tgid() >> 32;
+	struct flow_tuple t = {};
+	read_tuple(sk, &t, PROTO_UDP);
+	if (send && t.dport == 0)
+		read_send_peer(&t);
+	udp_account(&t, bytes, send);
+}
 
-	struct udp_stats *s = bpf_map_lookup_elem(&udp_flows, &k);
-	if (!s) {
-		struct udp_stats fresh = {};
-		bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
-		if (bpf_map_update_elem(&udp_flows, &k, &fresh, BPF_NOEXIST) == -E2BIG) {
-			count_drop(DROP_UDP_MAP_FULL);
-			return;
-		}
-		s = bpf_map_lookup_elem(&udp_flows, &k);
-		if (!s)
-			return;
-	}
-	if (send)
-		__sync_fetch_and_add(&s->bytes_sent, bytes);
-	else
-		__sync_fetch_and_add(&s->bytes_recv, bytes);
-	s->last_ns = bpf_ktime_get_ns();
+/*
+ * on_unconnected_udp_recv defers a recv whose sender only the syscall's
+ * exit knows; it reports whether it did.
+ */
+static __always_inline bool on_unconnected_udp_recv(struct sock *sk, int bytes)
+{
+	if (BPF_CORE_READ(sk, __sk_common.skc_dport) != 0)
+		return false; /* connected: the peer is in the sock */
+	long nr = recv_syscall_with_peer();
+	if (nr < 0)
+		return false;
+	/* recvmmsg's payloads are captured per message now, without a peer */
+	bool l7 = nr != NR_RECVMMSG && l7_wants_recv(sk);
+	stash_udp_recv(sk, bytes, l7);
+	if (!l7)
+		l7_on_io(sk, PROTO_UDP, bytes, false);
+	return true;
 }
 
 static __always_inline int on_sock_io(struct tp_sock_length *ctx, bool send)
@@ -369,13 +501,17 @@ static __always_inline int on_sock_io(struct tp_sock_length *ctx, bool send)
 		return 0;
 	if (ctx->family != AF_INET && ctx->family != AF_INET6)
 		return 0;
-	if (ctx->protocol == IPPROTO_TCP)
-		on_tcp_io((struct sock *)ctx->sk);
-	else if (ctx->protocol == IPPROTO_UDP)
-		on_udp_io((struct sock *)ctx->sk, ctx->ret, send);
-	else
+	struct sock *sk = (struct sock *)ctx->sk;
+	if (ctx->protocol == IPPROTO_TCP) {
+		on_tcp_io(sk);
+	} else if (ctx->protocol == IPPROTO_UDP) {
+		if (!send && on_unconnected_udp_recv(sk, ctx->ret))
+			return 0;
+		on_udp_io(sk, ctx->ret, send);
+	} else {
 		return 0;
-	l7_on_io((struct sock *)ctx->sk, ctx->protocol, ctx->ret, send);
+	}
+	l7_on_io(sk, ctx->protocol, ctx->ret, send);
 	return 0;
 }
 
@@ -395,4 +531,133 @@ SEC("tracepoint/sock/sock_recv_length")
 int on_sock_recv_length(struct tp_sock_length *ctx)
 {
 	return on_sock_io(ctx, false);
+}
+
+/* The syscalls tracepoints' exit record (stable layout). */
+struct tp_sys_exit {
+	struct trace_common common;
+	long id;
+	long ret;
+};
+
+#define MMSG_PEERS 8 /* messages of one recvmmsg booked to their own sender */
+
+/*
+ * book_recvmmsg books each of the first MMSG_PEERS messages of a finished
+ * recvmmsg to its sender (msg_hdr.msg_name, msg_len); bytes of further
+ * messages go to the unknown peer.
+ */
+static __always_inline void book_recvmmsg(struct pt_regs *regs, long msgs, const struct udp_recv_pending *p)
+{
+	const struct mmsghdr *vec = (const struct mmsghdr *)BPF_CORE_READ(regs, si);
+	__u64 left = p->bytes;
+	for (int i = 0; i < MMSG_PEERS && i < msgs && left > 0; i++) {
+		struct mmsghdr m = {};
+		if (bpf_probe_read_user(&m, sizeof(m), &vec[i]))
+			break;
+		__u64 n = m.msg_len < left ? m.msg_len : left;
+		struct flow_tuple t = {};
+		read_tuple((struct sock *)p->sk, &t, PROTO_UDP);
+		read_sockaddr(&t, m.msg_hdr.msg_name);
+		udp_account(&t, n, false);
+		left -= n;
+	}
+	if (left > 0) {
+		struct flow_tuple t = {};
+		read_tuple((struct sock *)p->sk, &t, PROTO_UDP);
+		udp_account(&t, left, false);
+	}
+}
+
+/* on_recv_exit books a recv stashed by on_unconnected_udp_recv to its sender. */
+static __always_inline void on_recv_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct udp_recv_pending *pp = bpf_map_lookup_elem(&udp_recv_pending, &tid);
+	if (!pp)
+		return;
+	struct udp_recv_pending p = *pp;
+	bpf_map_delete_elem(&udp_recv_pending, &tid);
+	struct pt_regs *regs = user_regs();
+	long nr = regs ? BPF_CORE_READ(regs, orig_ax) : -1;
+	if (nr == NR_RECVMMSG && ret > 0) {
+		book_recvmmsg(regs, ret, &p);
+		return;
+	}
+	struct flow_tuple t = {};
+	read_tuple((struct sock *)p.sk, &t, PROTO_UDP);
+	if (ret > 0 && regs)
+		read_recv_peer(regs, nr, &t); /* on failure the bytes still count, peer unknown */
+	udp_account(&t, p.bytes, false);
+	if (p.l7 && ret > 0)
+		l7_finish_recv((struct sock *)p.sk, &t, p.ts_ns, ret, regs, nr);
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+int on_sys_exit_recvfrom(struct tp_sys_exit *ctx)
+{
+	on_recv_exit(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int on_sys_exit_recvmsg(struct tp_sys_exit *ctx)
+{
+	on_recv_exit(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmmsg")
+int on_sys_exit_recvmmsg(struct tp_sys_exit *ctx)
+{
+	on_recv_exit(ctx->ret);
+	return 0;
+}
+
+#define S_IFMT_BITS 00170000
+#define S_IFSOCK_BITS 0140000
+
+/*
+ * attribute_accepted gives an accepted connection to the process that
+ * accepted it: fd -> file -> socket -> sk (task->files->fdt->fd[fd]), so
+ * a listener that closes without reading or writing still owns it. The
+ * passive open itself fires in softirq, where the pid is a bystander's.
+ */
+static __always_inline void attribute_accepted(long fd)
+{
+	if (fd < 0)
+		return;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = 0;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return;
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT_BITS) != S_IFSOCK_BITS)
+		return; /* another thread replaced the fd meanwhile */
+	struct socket *so = BPF_CORE_READ(f, private_data);
+	__u64 key = (__u64)BPF_CORE_READ(so, sk);
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	if (c && c->pid == 0)
+		attribute(c);
+}
+
+/*
+ * syscalls/sys_exit_accept4 and sys_exit_accept run in the accepting
+ * process with the new fd as the return value.
+ */
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int on_sys_exit_accept4(struct tp_sys_exit *ctx)
+{
+	attribute_accepted(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int on_sys_exit_accept(struct tp_sys_exit *ctx)
+{
+	attribute_accepted(ctx->ret);
+	return 0;
 }

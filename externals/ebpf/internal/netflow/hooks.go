@@ -14,19 +14,35 @@ type Hook struct {
 	Required     bool
 	WithoutIt    string // what is lost when it is missing
 	prog         func(*netflowObjects) *ebpf.Program
+	recvExit     bool // finishes unconnected UDP recvs (udp_recv_at_exit needs all of them)
 }
+
+// recvExitLoss is what is lost without one of the recv exits: the sender
+// of a datagram read from an unconnected socket is known only there.
+const recvExitLoss = "UDP received on unconnected sockets (servers, sendto/recvfrom clients) is booked against the " +
+	"unknown peer 0.0.0.0:0, and dnsflow of such servers has no queries"
 
 // Hooks are the plugin's tracepoints, in attach order.
 func Hooks() []Hook {
 	return []Hook{
 		{"sock", "inet_sock_set_state", true, "no TCP connections at all",
-			func(o *netflowObjects) *ebpf.Program { return o.OnInetSockSetState }},
+			func(o *netflowObjects) *ebpf.Program { return o.OnInetSockSetState }, false},
 		{"tcp", "tcp_retransmit_skb", false, "retransmits of idle connections show up only when they send, receive or close",
-			func(o *netflowObjects) *ebpf.Program { return o.OnTcpRetransmitSkb }},
+			func(o *netflowObjects) *ebpf.Program { return o.OnTcpRetransmitSkb }, false},
 		{"sock", "sock_send_length", false, "no UDP flows, no pid for accepted TCP connections, TCP counters only at close",
-			func(o *netflowObjects) *ebpf.Program { return o.OnSockSendLength }},
+			func(o *netflowObjects) *ebpf.Program { return o.OnSockSendLength }, false},
 		{"sock", "sock_recv_length", false, "no received UDP bytes, fewer pids for accepted TCP connections",
-			func(o *netflowObjects) *ebpf.Program { return o.OnSockRecvLength }},
+			func(o *netflowObjects) *ebpf.Program { return o.OnSockRecvLength }, false},
+		{"syscalls", "sys_exit_accept4", false, "an accepted connection closed without any send or receive keeps pid 0",
+			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitAccept4 }, false},
+		{"syscalls", "sys_exit_accept", false, "an accepted connection closed without any send or receive keeps pid 0",
+			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitAccept }, false},
+		{"syscalls", "sys_exit_recvfrom", false, recvExitLoss,
+			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvfrom }, true},
+		{"syscalls", "sys_exit_recvmsg", false, recvExitLoss,
+			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvmsg }, true},
+		{"syscalls", "sys_exit_recvmmsg", false, recvExitLoss,
+			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvmmsg }, true},
 	}
 }
 
@@ -53,13 +69,6 @@ func Features() []Check {
 			st.Reason += "; without it: " + h.WithoutIt
 		}
 		checks = append(checks, Check{"tracepoint " + h.Group + "/" + h.Event, st})
-	}
-	for _, h := range l7Hooks {
-		st := features.Tracepoint("syscalls", h.event)
-		if !st.On {
-			st.Reason += "; without it: dnsflow of servers on unconnected UDP sockets has no queries"
-		}
-		checks = append(checks, Check{"tracepoint syscalls/" + h.event + " (httpflow/dnsflow)", st})
 	}
 	return checks
 }

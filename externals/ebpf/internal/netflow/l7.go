@@ -115,29 +115,11 @@ func (c *l7Capture) open(objs *netflowObjects, objects *loader.Stack) error {
 	return nil
 }
 
-// l7Hooks are the capture's own tracepoints: the peer of a recv on an
-// unconnected UDP socket is only in user memory at the syscall's exit.
-var l7Hooks = []struct {
-	event string
-	prog  func(*netflowObjects) *ebpf.Program
-}{
-	{"sys_exit_recvfrom", func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvfrom }},
-	{"sys_exit_recvmsg", func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvmsg }},
-}
-
-// start attaches the capture's hooks (links go on p.links) and starts the
-// reader and the clock.
+// start starts the reader and the clock (the capture's hooks are the
+// plugin's: Hooks).
 func (c *l7Capture) start(ctx context.Context, p *Plugin) {
 	if c == nil {
 		return
-	}
-	for _, h := range l7Hooks {
-		l, err := loader.Tracepoint(h.prog(c.objs), "syscalls", h.event)
-		if err != nil {
-			p.log.Warn("ebpf-net: degraded: dnsflow of servers on unconnected UDP sockets has no queries", "err", err)
-			continue
-		}
-		p.links.Push(l)
 	}
 	p.wg.Add(2)
 	go func() { defer p.wg.Done(); c.readLoop(ctx, p) }()
@@ -240,7 +222,6 @@ func (c *l7Capture) stats(cur map[string]uint64) {
 	cur["events"] += c.events.Load()
 	cur["decode_errors"] += c.decodeErrors.Load()
 	cur["kernel_drops"] += perCPUSum(c.objs.L7Drops, uint32(netflowL7DropReasonL7DROP_RINGBUF_FULL))
-	cur["map_full_drops"] += perCPUSum(c.objs.L7Drops, uint32(netflowL7DropReasonL7DROP_PENDING_FULL))
 }
 
 func perCPUSum(m *ebpf.Map, key uint32) uint64 {

@@ -22,7 +22,7 @@ func TestGoMirrorsMatchObjectBTF(t *testing.T) {
 		"udp_key":          reflect.TypeOf(netflowUdpKey{}),
 		"udp_stats":        reflect.TypeOf(netflowUdpStats{}),
 		"l7_event":         reflect.TypeOf(netflowL7Event{}),
-		"l7_pending":       reflect.TypeOf(netflowL7Pending{}),
+		"udp_recv_pending": reflect.TypeOf(netflowUdpRecvPending{}),
 	} {
 		var s *btf.Struct
 		if err := spec.Types.TypeByName(name, &s); err != nil {

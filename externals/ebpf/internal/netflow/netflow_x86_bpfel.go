@@ -64,8 +64,7 @@ type netflowL7DropReason uint32
 
 const (
 	netflowL7DropReasonL7DROP_RINGBUF_FULL netflowL7DropReason = 0
-	netflowL7DropReasonL7DROP_PENDING_FULL netflowL7DropReason = 1
-	netflowL7DropReasonL7DROP_REASONS      netflowL7DropReason = 2
+	netflowL7DropReasonL7DROP_REASONS      netflowL7DropReason = 1
 )
 
 type netflowL7Event struct {
@@ -95,12 +94,6 @@ type netflowL7MmsgPos struct {
 	Pad uint32
 }
 
-type netflowL7Pending struct {
-	_    structs.HostLayout
-	Sk   uint64
-	TsNs uint64
-}
-
 type netflowL7ScratchBuf struct {
 	_     structs.HostLayout
 	E     netflowL7Event
@@ -124,6 +117,15 @@ type netflowUdpKey struct {
 	Pad   uint32
 }
 
+type netflowUdpRecvPending struct {
+	_     structs.HostLayout
+	Sk    uint64
+	TsNs  uint64
+	Bytes uint64
+	L7    uint8
+	Pad   [7]uint8
+}
+
 type netflowUdpStats struct {
 	_         structs.HostLayout
 	BytesSent uint64
@@ -143,13 +145,16 @@ const (
 	netflowMapL7Events             = "l7_events"
 	netflowMapL7Ignored            = "l7_ignored"
 	netflowMapL7Mmsg               = "l7_mmsg"
-	netflowMapL7PendingRecv        = "l7_pending_recv"
 	netflowMapL7Scratch            = "l7_scratch"
 	netflowMapUdpFlows             = "udp_flows"
+	netflowMapUdpRecvPending       = "udp_recv_pending"
 	netflowProgOnInetSockSetState  = "on_inet_sock_set_state"
 	netflowProgOnSockRecvLength    = "on_sock_recv_length"
 	netflowProgOnSockSendLength    = "on_sock_send_length"
+	netflowProgOnSysExitAccept     = "on_sys_exit_accept"
+	netflowProgOnSysExitAccept4    = "on_sys_exit_accept4"
 	netflowProgOnSysExitRecvfrom   = "on_sys_exit_recvfrom"
+	netflowProgOnSysExitRecvmmsg   = "on_sys_exit_recvmmsg"
 	netflowProgOnSysExitRecvmsg    = "on_sys_exit_recvmsg"
 	netflowProgOnTcpRetransmitSkb  = "on_tcp_retransmit_skb"
 	netflowVarExcludeLoopback      = "exclude_loopback"
@@ -159,6 +164,7 @@ const (
 	netflowVarL7Enabled            = "l7_enabled"
 	netflowVarL7TcpAll             = "l7_tcp_all"
 	netflowVarL7WakeupBytes        = "l7_wakeup_bytes"
+	netflowVarUdpRecvAtExit        = "udp_recv_at_exit"
 	netflowVarUnusedConnCloseEvent = "unused_conn_close_event"
 	netflowVarUnusedDropReason     = "unused_drop_reason"
 	netflowVarUnusedEventType      = "unused_event_type"
@@ -212,7 +218,10 @@ type netflowProgramSpecs struct {
 	OnInetSockSetState *ebpf.ProgramSpec `ebpf:"on_inet_sock_set_state"`
 	OnSockRecvLength   *ebpf.ProgramSpec `ebpf:"on_sock_recv_length"`
 	OnSockSendLength   *ebpf.ProgramSpec `ebpf:"on_sock_send_length"`
+	OnSysExitAccept    *ebpf.ProgramSpec `ebpf:"on_sys_exit_accept"`
+	OnSysExitAccept4   *ebpf.ProgramSpec `ebpf:"on_sys_exit_accept4"`
 	OnSysExitRecvfrom  *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvfrom"`
+	OnSysExitRecvmmsg  *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmmsg"`
 	OnSysExitRecvmsg   *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmsg"`
 	OnTcpRetransmitSkb *ebpf.ProgramSpec `ebpf:"on_tcp_retransmit_skb"`
 }
@@ -221,16 +230,16 @@ type netflowProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type netflowMapSpecs struct {
-	Conns         *ebpf.MapSpec `ebpf:"conns"`
-	Drops         *ebpf.MapSpec `ebpf:"drops"`
-	Events        *ebpf.MapSpec `ebpf:"events"`
-	L7Drops       *ebpf.MapSpec `ebpf:"l7_drops"`
-	L7Events      *ebpf.MapSpec `ebpf:"l7_events"`
-	L7Ignored     *ebpf.MapSpec `ebpf:"l7_ignored"`
-	L7Mmsg        *ebpf.MapSpec `ebpf:"l7_mmsg"`
-	L7PendingRecv *ebpf.MapSpec `ebpf:"l7_pending_recv"`
-	L7Scratch     *ebpf.MapSpec `ebpf:"l7_scratch"`
-	UdpFlows      *ebpf.MapSpec `ebpf:"udp_flows"`
+	Conns          *ebpf.MapSpec `ebpf:"conns"`
+	Drops          *ebpf.MapSpec `ebpf:"drops"`
+	Events         *ebpf.MapSpec `ebpf:"events"`
+	L7Drops        *ebpf.MapSpec `ebpf:"l7_drops"`
+	L7Events       *ebpf.MapSpec `ebpf:"l7_events"`
+	L7Ignored      *ebpf.MapSpec `ebpf:"l7_ignored"`
+	L7Mmsg         *ebpf.MapSpec `ebpf:"l7_mmsg"`
+	L7Scratch      *ebpf.MapSpec `ebpf:"l7_scratch"`
+	UdpFlows       *ebpf.MapSpec `ebpf:"udp_flows"`
+	UdpRecvPending *ebpf.MapSpec `ebpf:"udp_recv_pending"`
 }
 
 // netflowVariableSpecs contains global variables before they are loaded into the kernel.
@@ -244,6 +253,7 @@ type netflowVariableSpecs struct {
 	L7Enabled            *ebpf.VariableSpec `ebpf:"l7_enabled"`
 	L7TcpAll             *ebpf.VariableSpec `ebpf:"l7_tcp_all"`
 	L7WakeupBytes        *ebpf.VariableSpec `ebpf:"l7_wakeup_bytes"`
+	UdpRecvAtExit        *ebpf.VariableSpec `ebpf:"udp_recv_at_exit"`
 	UnusedConnCloseEvent *ebpf.VariableSpec `ebpf:"unused_conn_close_event"`
 	UnusedDropReason     *ebpf.VariableSpec `ebpf:"unused_drop_reason"`
 	UnusedEventType      *ebpf.VariableSpec `ebpf:"unused_event_type"`
@@ -272,16 +282,16 @@ func (o *netflowObjects) Close() error {
 //
 // It can be passed to loadNetflowObjects or ebpf.CollectionSpec.LoadAndAssign.
 type netflowMaps struct {
-	Conns         *ebpf.Map `ebpf:"conns"`
-	Drops         *ebpf.Map `ebpf:"drops"`
-	Events        *ebpf.Map `ebpf:"events"`
-	L7Drops       *ebpf.Map `ebpf:"l7_drops"`
-	L7Events      *ebpf.Map `ebpf:"l7_events"`
-	L7Ignored     *ebpf.Map `ebpf:"l7_ignored"`
-	L7Mmsg        *ebpf.Map `ebpf:"l7_mmsg"`
-	L7PendingRecv *ebpf.Map `ebpf:"l7_pending_recv"`
-	L7Scratch     *ebpf.Map `ebpf:"l7_scratch"`
-	UdpFlows      *ebpf.Map `ebpf:"udp_flows"`
+	Conns          *ebpf.Map `ebpf:"conns"`
+	Drops          *ebpf.Map `ebpf:"drops"`
+	Events         *ebpf.Map `ebpf:"events"`
+	L7Drops        *ebpf.Map `ebpf:"l7_drops"`
+	L7Events       *ebpf.Map `ebpf:"l7_events"`
+	L7Ignored      *ebpf.Map `ebpf:"l7_ignored"`
+	L7Mmsg         *ebpf.Map `ebpf:"l7_mmsg"`
+	L7Scratch      *ebpf.Map `ebpf:"l7_scratch"`
+	UdpFlows       *ebpf.Map `ebpf:"udp_flows"`
+	UdpRecvPending *ebpf.Map `ebpf:"udp_recv_pending"`
 }
 
 func (m *netflowMaps) Close() error {
@@ -293,9 +303,9 @@ func (m *netflowMaps) Close() error {
 		m.L7Events,
 		m.L7Ignored,
 		m.L7Mmsg,
-		m.L7PendingRecv,
 		m.L7Scratch,
 		m.UdpFlows,
+		m.UdpRecvPending,
 	)
 }
 
@@ -310,6 +320,7 @@ type netflowVariables struct {
 	L7Enabled            *ebpf.Variable `ebpf:"l7_enabled"`
 	L7TcpAll             *ebpf.Variable `ebpf:"l7_tcp_all"`
 	L7WakeupBytes        *ebpf.Variable `ebpf:"l7_wakeup_bytes"`
+	UdpRecvAtExit        *ebpf.Variable `ebpf:"udp_recv_at_exit"`
 	UnusedConnCloseEvent *ebpf.Variable `ebpf:"unused_conn_close_event"`
 	UnusedDropReason     *ebpf.Variable `ebpf:"unused_drop_reason"`
 	UnusedEventType      *ebpf.Variable `ebpf:"unused_event_type"`
@@ -325,7 +336,10 @@ type netflowPrograms struct {
 	OnInetSockSetState *ebpf.Program `ebpf:"on_inet_sock_set_state"`
 	OnSockRecvLength   *ebpf.Program `ebpf:"on_sock_recv_length"`
 	OnSockSendLength   *ebpf.Program `ebpf:"on_sock_send_length"`
+	OnSysExitAccept    *ebpf.Program `ebpf:"on_sys_exit_accept"`
+	OnSysExitAccept4   *ebpf.Program `ebpf:"on_sys_exit_accept4"`
 	OnSysExitRecvfrom  *ebpf.Program `ebpf:"on_sys_exit_recvfrom"`
+	OnSysExitRecvmmsg  *ebpf.Program `ebpf:"on_sys_exit_recvmmsg"`
 	OnSysExitRecvmsg   *ebpf.Program `ebpf:"on_sys_exit_recvmsg"`
 	OnTcpRetransmitSkb *ebpf.Program `ebpf:"on_tcp_retransmit_skb"`
 }
@@ -335,7 +349,10 @@ func (p *netflowPrograms) Close() error {
 		p.OnInetSockSetState,
 		p.OnSockRecvLength,
 		p.OnSockSendLength,
+		p.OnSysExitAccept,
+		p.OnSysExitAccept4,
 		p.OnSysExitRecvfrom,
+		p.OnSysExitRecvmmsg,
 		p.OnSysExitRecvmsg,
 		p.OnTcpRetransmitSkb,
 	)

@@ -122,7 +122,11 @@ func (p *Plugin) Load() error {
 // Start attaches the programs and starts reading. Only the connection
 // lifecycle hook is required; the others degrade what is reported.
 func (p *Plugin) Start(ctx context.Context) error {
+	recvExits, recvExitsOn := 0, 0
 	for _, h := range Hooks() {
+		if h.recvExit {
+			recvExits++
+		}
 		l, err := loader.Tracepoint(h.prog(&p.objs), h.Group, h.Event)
 		if err != nil {
 			if h.Required {
@@ -134,6 +138,16 @@ func (p *Plugin) Start(ctx context.Context) error {
 			continue
 		}
 		p.links.Push(l)
+		if h.recvExit {
+			recvExitsOn++
+		}
+	}
+	// Defer unconnected UDP recvs to the syscall exits only when every one
+	// of them is there to finish them; otherwise they are booked at once.
+	if recvExitsOn == recvExits {
+		if err := p.objs.UdpRecvAtExit.Set(true); err != nil {
+			p.log.Warn("ebpf-net: degraded: UDP peers of unconnected recvs unknown", "err", err)
+		}
 	}
 	if err := p.listeners.Refresh(); err != nil {
 		p.log.Warn("ebpf-net: listening ports", "err", err)

@@ -66,7 +66,9 @@ func (p *Plugin) kernelDrops(reason uint32) uint64 {
 }
 
 func (p *Plugin) programs() []*ebpf.Program {
-	o := &p.objs
-	return []*ebpf.Program{o.OnInetSockSetState, o.OnTcpRetransmitSkb, o.OnSockSendLength, o.OnSockRecvLength,
-		o.OnSysExitRecvfrom, o.OnSysExitRecvmsg}
+	var progs []*ebpf.Program
+	for _, h := range Hooks() {
+		progs = append(progs, h.prog(&p.objs))
+	}
+	return progs
 }
