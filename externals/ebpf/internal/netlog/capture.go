@@ -33,6 +33,8 @@ type capture struct {
 	rec     packetRecord
 	names   addrNames
 	trk     *tracker
+	meter   *meter   // nil unless netlog_metric
+	metrics *metrics // where the meter's counts go
 	stats   *counters
 	emit    func(l4, l7 []lp.Point)
 	every   time.Duration // tick period
@@ -78,12 +80,18 @@ func (c *capture) run(ctx context.Context) {
 		}
 	}
 	c.trk.finishAll()
+	if c.meter != nil {
+		c.meter.finishAll(time.Now())
+	}
 	c.flush()
 }
 
 func (c *capture) tick(now time.Time) {
 	c.stats.kernelDrops.Add(c.sock.drops())
 	c.trk.tick(now)
+	if c.meter != nil {
+		c.meter.tick(now)
+	}
 	c.flush()
 }
 
@@ -91,6 +99,11 @@ func (c *capture) flush() {
 	l4, l7 := c.trk.take()
 	c.stats.connDrops.Add(c.trk.drops)
 	c.trk.drops = 0
+	if c.meter != nil {
+		c.metrics.add(c.meter.take())
+		c.stats.connDrops.Add(c.meter.drops)
+		c.meter.drops = 0
+	}
 	if len(l4)+len(l7) > 0 {
 		c.stats.points.Add(uint64(len(l4) + len(l7)))
 		c.emit(l4, l7)
@@ -114,10 +127,15 @@ func (c *capture) handle(fr *frame, p *dissect.Packet) {
 		return
 	}
 	payload := len(p.Payload)
-	if cut := fr.wireLen - len(fr.data); cut > 0 && p.Proto == dissect.ProtoTCP {
+	if cut := fr.wireLen - len(fr.data); cut > 0 && (p.Proto == dissect.ProtoTCP || p.Proto == dissect.ProtoUDP) {
 		payload += cut
 	}
-	c.trk.packet(p, fr.ifindex, l, sent, payload, fr.ts)
+	if c.trk.log {
+		c.trk.packet(p, fr.ifindex, l, sent, payload, fr.ts)
+	}
+	if c.meter != nil {
+		c.meter.packet(p, fr.ifindex, payload, fr.ts)
+	}
 }
 
 // dropped applies the blacklist to the packet and, for VXLAN, also to its

@@ -10,10 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"time"
 
 	"netobs.local/agent/externals/ebpf/internal/deliver"
+	"netobs.local/agent/externals/ebpf/internal/flowtags"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/measure"
 	"netobs.local/agent/filter"
@@ -23,11 +25,14 @@ import (
 type Config struct {
 	Blacklist string        // netlog_blacklist rules (filter language); empty: keep every packet
 	Log       bool          // netlog_log: emit bpf_net_l4_log and bpf_net_l7_log
-	Metric    bool          // netlog_metric: netflow and httpflow from packets (not implemented yet)
+	Metric    bool          // netlog_metric: netflow and httpflow from packets (see README.md)
 	Interval  time.Duration // chunk period of connection logs and self-metrics period
 	Hostname  string
 	Tags      []lp.Tag // global tags (--tags), added to every point
 	ProcRoot  string   // /proc, or the host's proc from a container
+	// EphemeralStart is the first ephemeral port: netflow and httpflow
+	// client ports from here on are "*" (default 32768, Linux's).
+	EphemeralStart uint16
 
 	// Optional; zero values take the defaults.
 	NetnsDir      string        // `ip netns` mounts, default /run/netns
@@ -45,6 +50,11 @@ type Plugin struct {
 	log   *slog.Logger
 	rules *filter.Rules
 	stats counters
+
+	// netlog_metric only
+	metrics   *metrics
+	listeners *flowtags.Listeners
+	builder   flowtags.Builder
 
 	mu       sync.Mutex
 	captures map[nsID]context.CancelFunc
@@ -75,7 +85,16 @@ func New(cfg Config, sink deliver.Sink, log *slog.Logger) *Plugin {
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Minute
 	}
-	return &Plugin{cfg: cfg, sink: sink, log: log, captures: map[nsID]context.CancelFunc{}}
+	if cfg.EphemeralStart == 0 {
+		cfg.EphemeralStart = 32768
+	}
+	p := &Plugin{cfg: cfg, sink: sink, log: log, captures: map[nsID]context.CancelFunc{}}
+	if cfg.Metric {
+		p.builder = flowtags.Builder{EphemeralStart: cfg.EphemeralStart}
+		p.listeners = flowtags.NewListeners(cfg.ProcRoot)
+		p.metrics = newMetrics(p.builder, p.baseTags())
+	}
+	return p
 }
 
 // Name is the plugin name of --enabled.
@@ -86,9 +105,6 @@ func (p *Plugin) Name() string { return "bpf-netlog" }
 func (p *Plugin) Load() error {
 	if !p.cfg.Log && !p.cfg.Metric {
 		return errors.New("bpf-netlog: both netlog_log and netlog_metric are off; enable one (--netlog-log, --netlog-metric)")
-	}
-	if p.cfg.Metric {
-		p.log.Warn("bpf-netlog: netlog_metric (netflow/httpflow from packets) is not implemented yet; only logs are produced")
 	}
 	if p.cfg.Blacklist != "" {
 		rules, err := filter.Compile(p.cfg.Blacklist, filter.Netlog)
@@ -103,6 +119,7 @@ func (p *Plugin) Load() error {
 // Start captures in every namespace found now, and in those found later.
 func (p *Plugin) Start(ctx context.Context) error {
 	ctx, p.cancel = context.WithCancel(ctx)
+	p.refreshListeners()
 	if err := p.discover(ctx); err != nil {
 		p.cancel()
 		return err
@@ -118,6 +135,7 @@ func (p *Plugin) Stop() error {
 		p.cancel()
 	}
 	p.wg.Wait()
+	p.flushMetrics(time.Now())
 	p.selfPoint(time.Now())
 	return nil
 }
@@ -139,6 +157,8 @@ func (p *Plugin) loop(ctx context.Context) {
 				p.log.Warn("bpf-netlog: namespace discovery", "err", err)
 			}
 		case now := <-self.C:
+			p.flushMetrics(now)
+			p.refreshListeners()
 			p.selfPoint(now)
 		}
 	}
@@ -182,11 +202,15 @@ func (p *Plugin) discover(ctx context.Context) error {
 func (p *Plugin) startCapture(ctx context.Context, ns netns) error {
 	lim := limits{interval: p.cfg.Interval, chunkSegments: uint64(p.cfg.ChunkSegments), linger: p.cfg.Linger,
 		idle: 2 * p.cfg.Interval, maxConns: 1 << 16}
-	tags := append([]lp.Tag{{Key: "host", Value: p.cfg.Hostname}}, p.cfg.Tags...)
-	trk := newTracker(ns, tags, lim, p.cfg.Log)
+	trk := newTracker(ns, p.baseTags(), lim, p.cfg.Log)
 	c, err := newCapture(ns, p.rules, trk, &p.stats, p.emit, p.cfg.Tick, p.log)
 	if err != nil {
 		return err
+	}
+	if p.cfg.Metric {
+		c.meter = newMeter(ns, lim, p.builder, p.listeners, func() (map[netip.Addr]bool, error) { return interfaceAddrs(ns) })
+		c.meter.refreshLocal(time.Now())
+		c.metrics = p.metrics
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	p.captures[ns.id()] = cancel
@@ -194,6 +218,37 @@ func (p *Plugin) startCapture(ctx context.Context, ns netns) error {
 	go func() { defer p.wg.Done(); c.run(cctx) }()
 	p.log.Debug("bpf-netlog: capturing", "netns", ns.tag(), "path", ns.path, "host", ns.host)
 	return nil
+}
+
+// baseTags are the host and global tags of every point.
+func (p *Plugin) baseTags() []lp.Tag {
+	return append([]lp.Tag{{Key: "host", Value: p.cfg.Hostname}}, p.cfg.Tags...)
+}
+
+// refreshListeners rereads the listening ports, by which the direction of
+// UDP flows and of connections seen mid-stream is decided.
+func (p *Plugin) refreshListeners() {
+	if p.listeners == nil {
+		return
+	}
+	if err := p.listeners.Refresh(); err != nil {
+		p.log.Warn("bpf-netlog: listening ports", "err", err)
+	}
+}
+
+// flushMetrics writes the interval's netflow and httpflow (netlog_metric).
+func (p *Plugin) flushMetrics(now time.Time) {
+	if p.metrics == nil {
+		return
+	}
+	netflow, http := p.metrics.flush(now)
+	p.stats.points.Add(uint64(len(netflow) + len(http)))
+	if len(netflow) > 0 {
+		p.sink.Write("network", "bpf-netlog/"+measure.Netflow.Name, netflow)
+	}
+	if len(http) > 0 {
+		p.sink.Write("network", "bpf-netlog/"+measure.Httpflow.Name, http)
+	}
 }
 
 func (p *Plugin) emit(l4, l7 []lp.Point) {
