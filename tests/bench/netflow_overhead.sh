@@ -8,6 +8,8 @@
 # shows up in the throughput ratio. Needs root, nginx and wrk.
 #
 # usage: tests/bench/netflow_overhead.sh [ROUNDS=3] [SECONDS=5]
+# COLLECTOR_ARGS adds collector flags, e.g. COLLECTOR_ARGS=--l7net-enabled=
+# for netflow alone (httpflow capture off).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
@@ -60,7 +62,7 @@ for r in $(seq "$rounds"); do
   off_sum=$(echo "$off_sum + $rps" | bc -l)
   echo "round $r without collector: $rps req/s"
 
-  bin/datakit-ebpf run --output /dev/null --interval 10s --log "$tmp/collector.log" & collector_pid=$!
+  bin/datakit-ebpf run --output /dev/null --interval 10s --log "$tmp/collector.log" ${COLLECTOR_ARGS:-} & collector_pid=$!
   sleep 2 # load and attach
   t0=$(ticks "$collector_pid")
   read -r rps reqs < <(run_wrk)
