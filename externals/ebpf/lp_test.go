@@ -26,6 +26,12 @@ func readPoints(t *testing.T, path string) []point {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return parsePoints(t, b)
+}
+
+// parsePoints decodes line protocol, checked against the schemas.
+func parsePoints(t *testing.T, b []byte) []point {
+	t.Helper()
 	var pts []point
 	dec := lineprotocol.NewDecoderWithBytes(b)
 	for dec.Next() {

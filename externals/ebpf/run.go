@@ -104,7 +104,15 @@ func newSink(ctx context.Context, c *config.Config, log *slog.Logger) (deliver.S
 	sctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { s.Run(sctx); close(done) }()
-	return s, func() { cancel(); <-done }, nil
+	rctx, stopReport := context.WithCancel(context.Background())
+	reported := make(chan struct{})
+	go func() { s.ReportSelf(rctx, c.Interval, baseTags(c)); close(reported) }()
+	return s, func() {
+		stopReport()
+		<-reported // its last point is queued before the sender drains
+		cancel()
+		<-done
+	}, nil
 }
 
 func newLogger(c *config.Config) (*slog.Logger, io.Closer, error) {

@@ -40,6 +40,7 @@ type Sender struct {
 	queue     chan batch
 	wg        sync.WaitGroup
 	lastError atomic.Int64 // unix nanos of the last /v1/lasterror post
+	self      selfLast     // counters at the previous SelfPoint
 }
 
 type batch struct {
@@ -85,20 +86,23 @@ func (s *Sender) Write(category, input string, pts []lp.Point) {
 	}
 }
 
-// Run delivers batches until ctx ends, then delivers what is queued
-// (bounded by a short grace period) and returns.
+// Run delivers batches until ctx ends, then delivers what is queued and
+// in flight (bounded by a short grace period) and returns.
 func (s *Sender) Run(ctx context.Context) {
+	// Posts outlive ctx by the grace period: cancelling the one in flight
+	// at shutdown would drop it.
+	posts, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	defer context.AfterFunc(ctx, func() { time.AfterFunc(shutdownGrace, cancel) })()
 	for {
 		select {
 		case b := <-s.queue:
-			s.deliver(ctx, b)
+			s.deliver(posts, b)
 		case <-ctx.Done():
-			grace, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			defer cancel()
 			for {
 				select {
 				case b := <-s.queue:
-					s.deliver(grace, b)
+					s.deliver(posts, b)
 				default:
 					return
 				}
@@ -106,6 +110,8 @@ func (s *Sender) Run(ctx context.Context) {
 		}
 	}
 }
+
+const shutdownGrace = 3 * time.Second
 
 func (s *Sender) deliver(ctx context.Context, b batch) {
 	u := *s.Base

@@ -16,6 +16,7 @@ import (
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/btf"
 	cfeatures "github.com/cilium/ebpf/features"
+	"golang.org/x/sys/unix"
 )
 
 // Status is the outcome of one probe.
@@ -129,10 +130,22 @@ func loadTracing(at ebpf.AttachType, target string) Status {
 		},
 	})
 	if err != nil {
-		return off(fmt.Sprintf("%s program on %s does not load: %v", at, target, err))
+		return off(loadFailure(at, target, err))
 	}
 	prog.Close()
 	return on()
+}
+
+// loadFailure explains why a tracing program did not load. EPERM as root
+// is the kernel refusing the attach kind (no BPF trampolines, lockdown):
+// cilium/ebpf's "MEMLOCK may be too low" hint would mislead, since BPF
+// memory is charged to the memory cgroup since 5.11 and run raises the
+// rlimit anyway.
+func loadFailure(at ebpf.AttachType, target string, err error) string {
+	if errors.Is(err, unix.EPERM) {
+		return fmt.Sprintf("the kernel refuses %s programs (EPERM loading one on %s: BPF trampolines not available or not permitted)", at, target)
+	}
+	return fmt.Sprintf("%s program on %s does not load: %v", at, target, err)
 }
 
 func fromErr(err error) Status {

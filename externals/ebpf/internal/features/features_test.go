@@ -1,10 +1,15 @@
 package features
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cilium/ebpf"
+	"golang.org/x/sys/unix"
 )
 
 func TestTracepointReasons(t *testing.T) {
@@ -37,5 +42,19 @@ func TestBTFProbes(t *testing.T) {
 	}
 	if st := BTFType("no_such_type_xyz"); st.On {
 		t.Fatal("absent type reported on")
+	}
+}
+
+// cilium/ebpf wraps a load EPERM with a memlock hint; the reason we give
+// names the real cause and keeps other errors as they are.
+func TestLoadFailureReasons(t *testing.T) {
+	eperm := fmt.Errorf("load program: %w (MEMLOCK may be too low, consider rlimit.RemoveMemlock)", unix.EPERM)
+	got := loadFailure(ebpf.AttachTraceFEntry, "tcp_set_state", eperm)
+	if strings.Contains(got, "MEMLOCK") || !strings.Contains(got, "EPERM") || !strings.Contains(got, "TraceFEntry") {
+		t.Errorf("EPERM: %q", got)
+	}
+	other := loadFailure(ebpf.AttachTraceFEntry, "tcp_set_state", errors.New("load program: invalid argument"))
+	if !strings.Contains(other, "invalid argument") {
+		t.Errorf("other error: %q", other)
 	}
 }
