@@ -1,0 +1,105 @@
+package guest
+
+import (
+	"fmt"
+	"maps"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"netobs.local/agent/tests/testenv"
+)
+
+// kernelVersion is the running kernel's major and minor number.
+func kernelVersion(t *testing.T) (release string, major, minor int) {
+	t.Helper()
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
+	release = unix.ByteSliceToString(u.Release[:])
+	if _, err := fmt.Sscanf(release, "%d.%d", &major, &minor); err != nil {
+		t.Fatalf("kernel release %q: %v", release, err)
+	}
+	return release, major, minor
+}
+
+// atLeast reports whether the kernel is major.minor or newer.
+func atLeast(maj, min, major, minor int) bool { return maj > major || maj == major && min >= minor }
+
+// features runs `datakit-ebpf features` and returns STATUS by
+// "PLUGIN / DEPENDENCY", plus the raw table.
+func features(t *testing.T) (map[string]string, string) {
+	t.Helper()
+	out, err := exec.Command(collectorBinary(t), "features").CombinedOutput()
+	if err != nil {
+		t.Fatalf("datakit-ebpf features: %v\n%s", err, out)
+	}
+	cols := regexp.MustCompile(`\s{2,}`)
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "PLUGIN") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		f := cols.Split(strings.TrimSpace(line), 3)
+		if len(f) != 3 {
+			t.Fatalf("features: cannot read row %q", line)
+		}
+		rows[f[0]+" / "+f[1]] = f[2]
+	}
+	return rows, string(out)
+}
+
+// TestFeaturesTable checks that `datakit-ebpf features` reports what this
+// kernel has: hooks by the version they appeared in, kprobes and fentry by
+// the kernel's build (Debian's have both; this project's 6.18 hosts,
+// release "*-fc-*", have neither). Each row is logged as "feature|ROW|on"
+// so tests/kernels/test-kernels.sh can print the table of every kernel
+// side by side.
+func TestFeaturesTable(t *testing.T) {
+	testenv.RequireRoot(t)
+	release, maj, min := kernelVersion(t)
+	rows, raw := features(t)
+	names := slices.Sorted(maps.Keys(rows))
+	for _, k := range names {
+		state := "on"
+		if !strings.HasPrefix(rows[k], "on") {
+			state = "off"
+		}
+		t.Logf("feature|%s|%s", k, state)
+	}
+
+	want := map[string]bool{
+		"(kernel) / tp_btf raw tracepoints":                             atLeast(maj, min, 5, 5),
+		"(kernel) / kernel BTF (CO-RE)":                                 true,
+		"ebpf-net / map ringbuf":                                        atLeast(maj, min, 5, 8),
+		"ebpf-net / tracepoint sock/inet_sock_set_state":                true,
+		"ebpf-net / tracepoint sock/sock_send_length":                   atLeast(maj, min, 6, 3),
+		"ebpf-net / tracepoint sock/sock_recv_length":                   atLeast(maj, min, 6, 3),
+		"ebpf-net / helper bpf_task_pt_regs (UDP sendto/sendmsg peers)": atLeast(maj, min, 5, 15),
+	}
+	switch {
+	case strings.HasSuffix(release, "-amd64"): // Debian's kernels
+		want["(kernel) / kprobes (never required)"] = true
+		want["(kernel) / fentry/fexit trampolines (never required)"] = true
+	case strings.Contains(release, "-fc-"): // this project's hosts
+		want["(kernel) / kprobes (never required)"] = false
+		want["(kernel) / fentry/fexit trampolines (never required)"] = false
+	default:
+		t.Logf("kernel %s: no expectation for kprobes and fentry (neither Debian's nor this project's host kernel)", release)
+	}
+	for row, on := range want {
+		got, ok := rows[row]
+		if !ok {
+			t.Errorf("kernel %s: no row %q in:\n%s", release, row, raw)
+			continue
+		}
+		if strings.HasPrefix(got, "on") != on {
+			t.Errorf("kernel %s: %s is %q, want on=%v", release, row, got, on)
+		}
+	}
+}
