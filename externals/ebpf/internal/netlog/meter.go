@@ -18,7 +18,7 @@ import (
 type meter struct {
 	nsIno     uint32
 	lim       limits
-	tags      flowtags.Builder
+	tags      *tagCache
 	listeners *flowtags.Listeners
 	localAddr func() (map[netip.Addr]bool, error)
 	local     map[netip.Addr]bool
@@ -41,7 +41,7 @@ type flowDelta struct {
 }
 
 func newMeter(ns netns, lim limits, b flowtags.Builder, ls *flowtags.Listeners, localAddr func() (map[netip.Addr]bool, error)) *meter {
-	m := &meter{nsIno: uint32(ns.ino), lim: lim, tags: b, listeners: ls, localAddr: localAddr, flows: map[flowKey]*flow{}}
+	m := &meter{nsIno: uint32(ns.ino), lim: lim, tags: newTagCache(b), listeners: ls, localAddr: localAddr, flows: map[flowKey]*flow{}}
 	m.stream = stream.New(stream.Config{MaxSockets: lim.maxConns, IdleTimeout: lim.idle}, (*exchangeSink)(m))
 	return m
 }
@@ -129,7 +129,7 @@ func (m *meter) serves(end netip.AddrPort, local bool, proto dissect.Proto) bool
 	transport := "tcp"
 	if proto == dissect.ProtoUDP {
 		transport = "udp"
-		if m.tags.EphemeralStart != 0 && end.Port() >= m.tags.EphemeralStart {
+		if m.tags.b.EphemeralStart != 0 && end.Port() >= m.tags.b.EphemeralStart {
 			return false
 		}
 	}
@@ -207,7 +207,7 @@ func (m *meter) collect(f *flow, now time.Time) {
 			if f.key.proto == dissect.ProtoUDP {
 				transport = "udp"
 			}
-			f.tags[v] = m.tags.Build(flowtags.Flow{Transport: transport, Local: local, Remote: remote, Outgoing: v == toServer})
+			f.tags[v] = m.tags.build(flowtags.Flow{Transport: transport, Local: local, Remote: remote, Outgoing: v == toServer})
 			f.tagsOK[v] = true
 		}
 		m.deltas = append(m.deltas, flowDelta{tags: f.tags[v], c: c})

@@ -20,7 +20,7 @@ func testMeter(local ...string) (*meter, *metrics) {
 	b := flowtags.Builder{EphemeralStart: 32768}
 	ls := flowtags.NewListeners("/nonexistent")
 	ls.Set(7, "udp", 53)
-	m := newMeter(netns{ino: 7}, limits{interval: time.Minute, linger: time.Second, idle: 2 * time.Minute, maxConns: 8}, b, ls,
+	m := newMeter(netns{ino: 7}, limits{interval: time.Minute, linger: time.Second, idle: 2 * time.Minute, maxConns: 1024}, b, ls,
 		func() (map[netip.Addr]bool, error) { return addrs, nil })
 	m.refreshLocal(t0)
 	return m, newMetrics(b, []lp.Tag{{Key: "host", Value: "h"}})
@@ -173,6 +173,7 @@ func TestMeterUDP(t *testing.T) {
 
 func TestMeterTableBound(t *testing.T) {
 	m, _ := testMeter("10.0.0.1")
+	m.lim.maxConns = 8
 	for i := range 10 {
 		c := netip.AddrPortFrom(cli.Addr(), uint16(50000+i))
 		m.packet(seg(c, srv, 1, 0, dissect.SYN, ""), 3, 0, t0)

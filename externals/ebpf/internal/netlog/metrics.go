@@ -31,17 +31,17 @@ const maxGroups = 10000
 
 func newMetrics(b flowtags.Builder, extra []lp.Tag) *metrics {
 	m := &metrics{extra: extra, groups: map[flowtags.Tags]*counts{}}
-	m.http = httpflow.New(httpflow.Config{Tags: packetTags(b), MaxSeries: maxGroups})
+	m.http = httpflow.New(httpflow.Config{Tags: packetTags(newTagCache(b)), MaxSeries: maxGroups})
 	return m
 }
 
 // packetTags is httpflow's connection tag builder for packet-derived
-// exchanges: flowtags' tags, and no process (packets carry none).
-func packetTags(b flowtags.Builder) l7.TagFunc {
-	return func(dst []lp.Tag, c l7.ConnInfo) []lp.Tag {
-		dst = b.Build(flowtags.Flow{Transport: c.Proto.String(), Local: c.Local, Remote: c.Remote, Outgoing: c.Outgoing}).Append(dst)
-		return append(dst, lp.Tag{Key: "pid", Value: "N/A"}, lp.Tag{Key: "process_name", Value: "N/A"},
-			lp.Tag{Key: "sub_source", Value: subSource})
+// exchanges: flowtags' tags, and no process (packets carry none). It runs
+// under the metrics lock.
+func packetTags(c *tagCache) l7.TagFunc {
+	return func(dst []lp.Tag, ci l7.ConnInfo) []lp.Tag {
+		return c.appendTags(dst, flowtags.Flow{Transport: ci.Proto.String(), Local: ci.Local, Remote: ci.Remote, Outgoing: ci.Outgoing},
+			lp.Tag{Key: "pid", Value: "N/A"}, lp.Tag{Key: "process_name", Value: "N/A"}, lp.Tag{Key: "sub_source", Value: subSource})
 	}
 }
 
