@@ -67,13 +67,14 @@ var available = map[string]factory{
 	},
 	"bpf-netlog": func(c *config.Config, sh *shared, sink deliver.Sink, log *slog.Logger) plugin {
 		return netlog.New(netlog.Config{
-			Blacklist: c.Netlog.Blacklist,
-			Log:       c.Netlog.Log,
-			Metric:    c.Netlog.Metric,
-			Interval:  c.Interval,
-			Hostname:  c.Hostname, // the plugin adds the host tag itself
-			Tags:      c.Tags,
-			ProcRoot:  procRoot(),
+			Blacklist:      c.Netlog.Blacklist,
+			Log:            c.Netlog.Log,
+			Metric:         c.Netlog.Metric,
+			Interval:       c.Interval,
+			EphemeralStart: c.EphemeralPort,
+			Hostname:       c.Hostname, // the plugin adds the host tag itself
+			Tags:           c.Tags,
+			ProcRoot:       procRoot(),
 		}, sink, log)
 	},
 }
