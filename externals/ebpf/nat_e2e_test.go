@@ -50,6 +50,11 @@ func TestConntrackDNAT(t *testing.T) {
 			return strings.Contains(p.Output(), want) || p.Exited()
 		})
 	}
+	// ebpf-net starts after ebpf-conntrack: connections made before its
+	// programs are attached would not be seen.
+	testenv.Eventually(t, 15*time.Second, "ebpf-net attached", func() bool {
+		return strings.Contains(p.Output(), `msg="plugin started" service=ebpf plugin=ebpf-net`) || p.Exited()
+	})
 	if p.Exited() {
 		t.Fatalf("collector exited: %v\n%s", p.Wait(), p.Output())
 	}

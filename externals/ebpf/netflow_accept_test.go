@@ -16,6 +16,7 @@ import (
 // fd -> sock walk) can tell whose connections they are. Its accepting
 // thread has its own name: process_name must still be the process's.
 func TestNetflowAcceptedSilent(t *testing.T) {
+	t.Parallel() // its own processes, ports and collector
 	testenv.RequireBinaries(t, "python3")
 	port := testenv.FreePort(t)
 	server := testenv.Start(t, "python3", "-c", pyThreadName+fmt.Sprintf(`

@@ -34,6 +34,7 @@ def named(name, fn):
 // address: a recvfrom's sender is known only at the syscall's exit. The
 // test process's own recvmmsg (x/net ReadBatch) is booked to its senders.
 func TestNetflowUDP(t *testing.T) {
+	t.Parallel() // its own processes, ports and collector
 	testenv.RequireBinaries(t, "python3")
 	port := serverUDPPort(t)
 	server := testenv.Start(t, "python3", "-c", pyThreadName+fmt.Sprintf(`

@@ -19,6 +19,7 @@ import (
 // the collector's datakit_ebpf point of plugin=sender reports exactly
 // those points dropped, both failed attempts, and what it delivered.
 func TestSenderSelfMetrics(t *testing.T) {
+	t.Parallel() // its own processes, ports and collector
 	testenv.RequireRoot(t)
 	var mu sync.Mutex
 	var network int
