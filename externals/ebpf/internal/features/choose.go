@@ -1,0 +1,148 @@
+package features
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/cilium/ebpf"
+)
+
+// HookKind is a way of attaching a BPF program to a kernel event.
+type HookKind string
+
+const (
+	KindTracepoint HookKind = "tracepoint" // Target "group/event"
+	KindTPBTF      HookKind = "tp_btf"     // Target: the raw tracepoint's name
+	KindFentry     HookKind = "fentry"     // Target: a kernel function with BTF
+	KindFexit      HookKind = "fexit"
+	KindKprobe     HookKind = "kprobe" // Target: a kernel function symbol
+	KindKretprobe  HookKind = "kretprobe"
+)
+
+// Hook is one candidate attach point for an event.
+type Hook struct {
+	Kind   HookKind
+	Target string
+}
+
+func (h Hook) String() string { return string(h.Kind) + " " + h.Target }
+
+// Paths the probes read, variables so tests can point them elsewhere.
+var (
+	KprobePMU    = "/sys/bus/event_source/devices/kprobe/type"
+	KallsymsPath = "/proc/kallsyms"
+)
+
+// Probe reports whether h can be used on this kernel, and why not.
+func (h Hook) Probe() Status {
+	switch h.Kind {
+	case KindTracepoint:
+		group, event, ok := strings.Cut(h.Target, "/")
+		if !ok {
+			return off(fmt.Sprintf("tracepoint %q is not group/event", h.Target))
+		}
+		return Tracepoint(group, event)
+	case KindTPBTF:
+		return loadTracing(ebpf.AttachTraceRawTp, h.Target)
+	case KindFentry:
+		return loadTracing(ebpf.AttachTraceFEntry, h.Target)
+	case KindFexit:
+		return loadTracing(ebpf.AttachTraceFExit, h.Target)
+	case KindKprobe, KindKretprobe:
+		return kprobeOn(h.Target)
+	}
+	return off(fmt.Sprintf("unknown hook kind %q", h.Kind))
+}
+
+// kprobeOn: the kernel has kprobes and the function is a text symbol (a
+// function inlined everywhere, or renamed by the compiler as
+// name.isra.0, is not there to probe).
+func kprobeOn(fn string) Status {
+	if _, err := os.Stat(KprobePMU); err != nil {
+		return off("kernel built without kprobes (no kprobe PMU)")
+	}
+	f, err := os.Open(KallsymsPath)
+	if err != nil {
+		return off("cannot read kernel symbols: " + err.Error())
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// "ffffffff81a2b3c0 T tcp_sendmsg" (a module symbol adds "\t[mod]")
+		fields := strings.Fields(sc.Text())
+		if len(fields) >= 3 && fields[2] == fn && (fields[1] == "T" || fields[1] == "t") {
+			return on()
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return off("reading kernel symbols: " + err.Error())
+	}
+	return off("no kernel function " + fn + " to probe")
+}
+
+// Choice is the hook picked for one event on this kernel, and why each
+// better-ranked candidate was passed over.
+type Choice struct {
+	Event  string
+	Tried  []Hook   // candidates, best first
+	Status []Status // Status[i] is Tried[i]'s probe; nothing after Picked is probed
+	Picked int      // index into Tried; -1 when no candidate is available
+}
+
+// Choose probes the candidates in order of preference and picks the first
+// this kernel offers. Plugins rank their hooks (for example the
+// sock_send_length tracepoint, then fexit on sock_sendmsg, then a kprobe)
+// and the features report prints the Choice, so the hook a kernel got is
+// never a guess.
+func Choose(event string, prefs ...Hook) Choice {
+	c := Choice{Event: event, Tried: prefs, Picked: -1}
+	for i, h := range prefs {
+		st := h.Probe()
+		c.Status = append(c.Status, st)
+		if st.On {
+			c.Picked = i
+			break
+		}
+	}
+	return c
+}
+
+// Hook returns the picked hook; ok is false when none is available.
+func (c Choice) Hook() (h Hook, ok bool) {
+	if c.Picked < 0 {
+		return Hook{}, false
+	}
+	return c.Tried[c.Picked], true
+}
+
+// AsStatus is the Choice as one features-report status: on, with the
+// picked hook and why the better ones were skipped as the note (Reason),
+// or off with every candidate's reason.
+func (c Choice) AsStatus() Status {
+	var skipped []string
+	for i, st := range c.Status {
+		if i != c.Picked {
+			skipped = append(skipped, fmt.Sprintf("%s: %s", c.Tried[i], st.Reason))
+		}
+	}
+	if c.Picked < 0 {
+		return off("no hook available (" + strings.Join(skipped, "; ") + ")")
+	}
+	note := "via " + c.Tried[c.Picked].String()
+	if len(skipped) > 0 {
+		note += " (" + strings.Join(skipped, "; ") + ")"
+	}
+	return Status{On: true, Reason: note}
+}
+
+// String is the report cell: "on: via HOOK (skipped: why)" or "off: ...".
+// (Status.String prints a bare "on", which would hide the choice.)
+func (c Choice) String() string {
+	st := c.AsStatus()
+	if st.On {
+		return "on: " + st.Reason
+	}
+	return st.String()
+}

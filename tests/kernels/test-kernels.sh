@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# test-kernels.sh [KERNEL...] — the kernel matrix: builds datakit-ebpf and
+# the tests of tests/kernels/guest as static binaries, runs them on each
+# KERNEL (default: "host 5.10 6.1 6.12"; host = this machine's kernel,
+# natively, the others under qemu via run-in-kernel.sh) and prints which
+# test passed on which kernel, then the features table of every kernel
+# side by side. Exits 1 when a test failed on any kernel.
+#
+# Logs: tests/.cache/kernels/results/<kernel>.log (full go test -v output,
+# verifier logs included). KERNELS may also come from the environment.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+kernels=${*:-${KERNELS:-host 5.10 6.1 6.12}}
+cache=${KERNEL_CACHE:-tests/.cache/kernels}
+results=$cache/results
+bin=$cache/bin
+mkdir -p "$results" "$bin"
+rm -f "$results"/*.log
+
+echo "test-kernels: building static binaries (host kernel: $(uname -r))"
+CGO_ENABLED=0 go build -o "$bin/datakit-ebpf" ./externals/ebpf || exit 1
+CGO_ENABLED=0 go test -c -o "$bin/guest.test" ./tests/kernels/guest || exit 1
+
+for k in $kernels; do
+  [ "$k" = host ] || tests/kernels/fetch-kernel.sh "$k" >/dev/null || exit 1
+done
+
+failed=0
+for k in $kernels; do
+  log=$results/$k.log
+  start=$(date +%s)
+  if [ "$k" = host ]; then
+    DATAKIT_EBPF=$PWD/$bin/datakit-ebpf "$bin/guest.test" -test.v -test.timeout 10m >"$log" 2>&1
+  else
+    KERNEL=$k KERNEL_FILES=$bin/datakit-ebpf tests/kernels/run-in-kernel.sh \
+      "$bin/guest.test" -test.v -test.timeout 10m >"$log" 2>&1
+  fi
+  rc=$?
+  verdict=PASS
+  if [ $rc -ne 0 ]; then verdict="FAIL (exit $rc)"; failed=1; fi
+  echo "test-kernels: $k: $verdict in $(($(date +%s) - start))s (log: $log)"
+  if [ $rc -ne 0 ]; then
+    # Our assertions name the kernel; verifier dumps are tab-indented.
+    grep -E -- '--- FAIL|kernel [0-9][^ ]*: |run-in-kernel:|panic:|^ +datakit-ebpf: ' "$log" | awk '!seen[$0]++' | cut -c1-300 | head -n 25 | sed 's/^/    /'
+    # The verifier's verdict is the line before its "processed N insns".
+    grep -B1 -E 'processed [0-9]+ insns' "$log" | grep -vE 'processed [0-9]+ insns|^--$' | sort -u | head -n 4 | sed 's/^[[:space:]]*/    verifier: /'
+  fi
+done
+
+# Tests x kernels.
+echo
+awk -v kernels="$kernels" -v dir="$results" '
+  BEGIN {
+    n = split(kernels, ks, " ")
+    for (i = 1; i <= n; i++) {
+      f = dir "/" ks[i] ".log"
+      while ((getline line < f) > 0) {
+        if (match(line, /--- (PASS|FAIL|SKIP): [^ ]+/)) {
+          split(substr(line, RSTART, RLENGTH), p, " ")
+          name = p[3]
+          if (!(name in seen)) { seen[name] = 1; order[++m] = name }
+          res[name, i] = substr(p[2], 1, 4)
+        }
+      }
+      close(f)
+    }
+    printf "%-45s", "TEST"
+    for (i = 1; i <= n; i++) printf " %-6s", ks[i]
+    printf "\n"
+    for (j = 1; j <= m; j++) {
+      printf "%-45s", order[j]
+      for (i = 1; i <= n; i++) printf " %-6s", ((order[j], i) in res) ? res[order[j], i] : "-"
+      printf "\n"
+    }
+  }'
+
+# Features x kernels, from TestFeaturesTable's "feature|ROW|on" lines.
+echo
+awk -v kernels="$kernels" -v dir="$results" '
+  BEGIN {
+    n = split(kernels, ks, " ")
+    for (i = 1; i <= n; i++) {
+      f = dir "/" ks[i] ".log"
+      while ((getline line < f) > 0) {
+        if (split(line, p, "|") == 3 && p[1] ~ /feature$/) {
+          if (!(p[2] in seen)) { seen[p[2]] = 1; order[++m] = p[2] }
+          st[p[2], i] = p[3]
+        }
+      }
+      close(f)
+    }
+    printf "%-75s", "FEATURE"
+    for (i = 1; i <= n; i++) printf " %-5s", ks[i]
+    printf "\n"
+    for (j = 1; j <= m; j++) {
+      printf "%-75s", substr(order[j], 1, 75)
+      for (i = 1; i <= n; i++) printf " %-5s", ((order[j], i) in st) ? st[order[j], i] : "-"
+      printf "\n"
+    }
+  }'
+exit $failed
