@@ -8,7 +8,7 @@ import (
 	"testing"
 	"unsafe"
 
-	"netobs.local/agent/externals/ebpf/internal/proccache/bpfcheck"
+	"netobs.local/agent/externals/ebpf/internal/bpfcheck"
 )
 
 func record(pid, uid uint32, cmd string, n int) []byte {

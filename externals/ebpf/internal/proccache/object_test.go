@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"netobs.local/agent/externals/ebpf/internal/proccache/bpfcheck"
+	"netobs.local/agent/externals/ebpf/internal/bpfcheck"
 )
 
 func TestGoMirrorsMatchObjectBTF(t *testing.T) {
