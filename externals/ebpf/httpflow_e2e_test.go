@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -113,36 +112,13 @@ func (h *httpTruth) pipelined(t *testing.T, addr string, paths ...string) {
 // l7Nginx serves known statuses and a 1 MiB file on 127.0.0.1.
 func l7Nginx(t *testing.T) (port int, workerPid string) {
 	t.Helper()
-	testenv.RequireBinaries(t, "nginx")
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "big"), []byte(strings.Repeat("b", 1<<20)), 0o644)
-	port = testenv.FreePort(t)
-	conf := filepath.Join(dir, "nginx.conf")
-	os.WriteFile(conf, []byte(fmt.Sprintf(`worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path %[1]s; proxy_temp_path %[1]s; fastcgi_temp_path %[1]s;
-  uwsgi_temp_path %[1]s; scgi_temp_path %[1]s;
-  server {
-    listen 127.0.0.1:%[2]d; root %[1]s;
+	n := testenv.StartNginx(t, `
     location = /ok { return 200 "ok\n"; }
     location = /moved { return 301 /ok; }
     location = /fail { return 500; }
-    location = /echo { return 200 "echo\n"; }
-  }
-}
-`, dir, port)), 0o644)
-	master := testenv.Start(t, "nginx", "-c", conf, "-g", "daemon off; user root;")
-	testenv.WaitPort(t, fmt.Sprintf("127.0.0.1:%d", port), 10*time.Second)
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", master.Pid(), master.Pid()))
-	if f := strings.Fields(string(b)); len(f) == 1 {
-		return port, f[0]
-	}
-	t.Fatalf("nginx master %d: workers %q, want one", master.Pid(), b)
-	return 0, ""
+    location = /echo { return 200 "echo\n"; }`)
+	n.WriteFile(t, "big", 1<<20)
+	return n.Port, strconv.Itoa(n.WorkerPid(t))
 }
 
 // checkHTTPFlow waits until both sides of every request to serverPort are
