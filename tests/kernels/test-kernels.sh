@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test-kernels.sh [KERNEL...] — the kernel matrix: builds datakit-ebpf and
-# the tests of tests/kernels/guest as static binaries, runs them on each
+# the test packages below as static binaries, runs them on each
 # KERNEL (default: "host 5.10 6.1 6.12"; host = this machine's kernel,
 # natively, the others under qemu via run-in-kernel.sh) and prints which
 # test passed on which kernel, then the features table of every kernel
@@ -8,6 +8,13 @@
 #
 # Logs: tests/.cache/kernels/results/<kernel>.log (full go test -v output,
 # verifier logs included). KERNELS may also come from the environment.
+#
+# The packages whose tests run on every kernel; each needs only the
+# collector binary (on PATH in the guest) and what the initramfs mounts.
+packages=(
+  ./tests/kernels/guest                # features table, netflow/httpflow/dnsflow end to end
+  ./externals/ebpf/internal/features   # feature probes and the hook choice
+)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,7 +27,12 @@ rm -f "$results"/*.log
 
 echo "test-kernels: building static binaries (host kernel: $(uname -r))"
 CGO_ENABLED=0 go build -o "$bin/datakit-ebpf" ./externals/ebpf || exit 1
-CGO_ENABLED=0 go test -c -o "$bin/guest.test" ./tests/kernels/guest || exit 1
+tests=()
+for p in "${packages[@]}"; do
+  t=$bin/$(basename "$p").test
+  CGO_ENABLED=0 go test -c -o "$t" "$p" || exit 1
+  tests+=("$t")
+done
 
 for k in $kernels; do
   [ "$k" = host ] || tests/kernels/fetch-kernel.sh "$k" >/dev/null || exit 1
@@ -30,13 +42,18 @@ failed=0
 for k in $kernels; do
   log=$results/$k.log
   start=$(date +%s)
-  if [ "$k" = host ]; then
-    DATAKIT_EBPF=$PWD/$bin/datakit-ebpf "$bin/guest.test" -test.v -test.timeout 10m >"$log" 2>&1
-  else
-    KERNEL=$k KERNEL_FILES=$bin/datakit-ebpf tests/kernels/run-in-kernel.sh \
-      "$bin/guest.test" -test.v -test.timeout 10m >"$log" 2>&1
-  fi
-  rc=$?
+  rc=0
+  for t in "${tests[@]}"; do
+    echo "### $(basename "$t") on $k" >>"$log"
+    if [ "$k" = host ]; then
+      DATAKIT_EBPF=$PWD/$bin/datakit-ebpf "$t" -test.v -test.timeout 10m >>"$log" 2>&1
+    else
+      KERNEL=$k KERNEL_FILES=$bin/datakit-ebpf tests/kernels/run-in-kernel.sh \
+        "$t" -test.v -test.timeout 10m >>"$log" 2>&1
+    fi
+    r=$?
+    [ $r -eq 0 ] || rc=$r
+  done
   verdict=PASS
   if [ $rc -ne 0 ]; then verdict="FAIL (exit $rc)"; failed=1; fi
   echo "test-kernels: $k: $verdict in $(($(date +%s) - start))s (log: $log)"
@@ -65,11 +82,11 @@ awk -v kernels="$kernels" -v dir="$results" '
       }
       close(f)
     }
-    printf "%-45s", "TEST"
+    printf "%-62s", "TEST"
     for (i = 1; i <= n; i++) printf " %-6s", ks[i]
     printf "\n"
     for (j = 1; j <= m; j++) {
-      printf "%-45s", order[j]
+      printf "%-62s", order[j]
       for (i = 1; i <= n; i++) printf " %-6s", ((order[j], i) in res) ? res[order[j], i] : "-"
       printf "\n"
     }

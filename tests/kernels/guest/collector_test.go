@@ -150,22 +150,27 @@ func self(t *testing.T) (pid, comm string) {
 	return strconv.Itoa(os.Getpid()), strings.TrimSpace(string(b))
 }
 
-// serverPort returns a port below the ephemeral range (so the collector
-// reports it, not `*`) that is free for both TCP and UDP on 127.0.0.1.
-func serverPort(t *testing.T) int {
+// serverAddr returns an address of its own on loopback (127.x.y.z, from
+// the pid, so the concurrent tests of other packages, which use
+// 127.0.0.1, never connect to it) and a port below the ephemeral range (so
+// the collector reports it, not `*`) free for both TCP and UDP there.
+func serverAddr(t *testing.T) (ip string, port int) {
 	t.Helper()
-	for port := 20000 + os.Getpid()%5000; port < 32000; port++ {
-		l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
+	pid := os.Getpid()
+	ip = fmt.Sprintf("127.%d.%d.%d", 1+pid%250, (pid/250)%256, 1+(pid/64000)%250)
+	for port = 20000 + pid%5000; port < 32000; port++ {
+		addr := net.JoinHostPort(ip, strconv.Itoa(port))
+		l, err := net.Listen("tcp4", addr)
 		if err != nil {
 			continue
 		}
-		u, err := net.ListenPacket("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+		u, err := net.ListenPacket("udp4", addr)
 		l.Close()
 		if err == nil {
 			u.Close()
-			return port
+			return ip, port
 		}
 	}
-	t.Fatal("no free port below 32000")
-	return 0
+	t.Fatalf("no free port below 32000 on %s", ip)
+	return "", 0
 }

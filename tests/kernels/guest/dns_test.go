@@ -14,9 +14,9 @@ import (
 
 // serveDNS answers A queries on an unconnected UDP socket (like a real
 // resolver): ok.test. is 127.0.0.1, every other name NXDOMAIN.
-func serveDNS(t *testing.T, port int) {
+func serveDNS(t *testing.T, ip string, port int) {
 	t.Helper()
-	pc, err := net.ListenPacket("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+	pc, err := net.ListenPacket("udp4", net.JoinHostPort(ip, strconv.Itoa(port)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,9 +49,9 @@ func serveDNS(t *testing.T, port int) {
 
 // query asks name over a connected UDP socket and returns the rcode and
 // the bytes sent and received.
-func query(t *testing.T, port int, id uint16, name string) (rcode dnsmessage.RCode, sent, recvd int64) {
+func query(t *testing.T, ip string, port int, id uint16, name string) (rcode dnsmessage.RCode, sent, recvd int64) {
 	t.Helper()
-	c, err := net.Dial("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+	c, err := net.Dial("udp4", net.JoinHostPort(ip, strconv.Itoa(port)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,8 +82,8 @@ func query(t *testing.T, port int, id uint16, name string) (rcode dnsmessage.RCo
 func TestDNSFlowLoopback(t *testing.T) {
 	c := startCollector(t)
 	pid, comm := self(t)
-	port := serverPort(t)
-	serveDNS(t, port)
+	ip, port := serverAddr(t)
+	serveDNS(t, ip, port)
 
 	names := []string{"ok.test.", "nx.test.", "ok.test.", "nx.test.", "ok.test."}
 	var sent, recvd int64
@@ -92,7 +92,7 @@ func TestDNSFlowLoopback(t *testing.T) {
 		if name == "nx.test." {
 			want = dnsmessage.RCodeNameError
 		}
-		got, s, r := query(t, port, uint16(100+i), name)
+		got, s, r := query(t, ip, port, uint16(100+i), name)
 		if got != want {
 			t.Fatalf("query %s: rcode %v, want %v", name, got, want)
 		}

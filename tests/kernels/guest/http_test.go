@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,14 +54,14 @@ type exchange struct {
 }
 
 // TestNetflowHTTPLoopback runs a Go HTTP server and client in this process
-// on 127.0.0.1, one connection per request, and checks the collector's
+// on a loopback address, one connection per request, and checks the collector's
 // netflow (both ends: this pid and comm, bytes equal to what the sockets
 // carried, connections established and closed) and httpflow (requests per
 // method, path and status on both ends).
 func TestNetflowHTTPLoopback(t *testing.T) {
 	c := startCollector(t)
 	pid, comm := self(t)
-	port := serverPort(t)
+	ip, port := serverAddr(t)
 
 	exchanges := []exchange{
 		{"GET", "/small", 0, 100, 200},
@@ -71,9 +70,7 @@ func TestNetflowHTTPLoopback(t *testing.T) {
 		{"POST", "/upload", 5000, 10, 201},
 		{"GET", "/missing", 0, 0, 404},
 	}
-	var srvRead, srvWritten, cliRead, cliWritten atomic.Int64
-	var closed sync.WaitGroup
-	closed.Add(len(exchanges))
+	var srvRead, srvWritten, cliRead, cliWritten, closed atomic.Int64
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			io.Copy(io.Discard, r.Body)
@@ -89,11 +86,11 @@ func TestNetflowHTTPLoopback(t *testing.T) {
 		}),
 		ConnState: func(_ net.Conn, s http.ConnState) {
 			if s == http.StateClosed {
-				closed.Done()
+				closed.Add(1)
 			}
 		},
 	}
-	l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
+	l, err := net.Listen("tcp4", net.JoinHostPort(ip, strconv.Itoa(port)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +109,7 @@ func TestNetflowHTTPLoopback(t *testing.T) {
 		},
 	}}
 	for _, e := range exchanges {
-		req, _ := http.NewRequest(e.method, fmt.Sprintf("http://127.0.0.1:%d%s", port, e.path), bytes.NewReader(make([]byte, e.body)))
+		req, _ := http.NewRequest(e.method, fmt.Sprintf("http://%s:%d%s", ip, port, e.path), bytes.NewReader(make([]byte, e.body)))
 		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatalf("%s %s: %v", e.method, e.path, err)
@@ -123,8 +120,14 @@ func TestNetflowHTTPLoopback(t *testing.T) {
 			t.Fatalf("%s %s: status %d, %d bytes; want %d, %d", e.method, e.path, resp.StatusCode, n, e.status, e.reply)
 		}
 	}
-	closed.Wait()
-	if cliWritten.Load() != srvRead.Load() || cliRead.Load() != srvWritten.Load() {
+	testenv.Eventually(t, 10*time.Second, "the server to close every connection", func() bool { return closed.Load() >= int64(len(exchanges)) })
+	// The transport writes requests from its own goroutine, whose count
+	// may land after the response was read: wait for both ends to agree.
+	agree := func() bool { return cliWritten.Load() == srvRead.Load() && cliRead.Load() == srvWritten.Load() }
+	for deadline := time.Now().Add(5 * time.Second); !agree() && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !agree() {
 		t.Fatalf("loopback lost bytes? client wrote %d read %d, server read %d wrote %d",
 			cliWritten.Load(), cliRead.Load(), srvRead.Load(), srvWritten.Load())
 	}

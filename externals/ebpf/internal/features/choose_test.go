@@ -123,7 +123,7 @@ func TestChooseOnThisKernel(t *testing.T) {
 		Hook{KindFentry, "tcp_set_state"},
 		Hook{KindKprobe, "tcp_set_state"},
 		Hook{KindTracepoint, "sock/inet_sock_set_state"})
-	t.Logf("kernel %s: %s", release, ch)
+	t.Logf("hook choice on %s: %s", release, ch)
 	h, _ := ch.Hook()
 	switch {
 	case strings.HasSuffix(release, "-amd64"):
