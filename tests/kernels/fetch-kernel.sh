@@ -35,7 +35,7 @@ apt_opts() {
   local d; d=$(apt_dir "$1")
   echo "-o Dir::Etc::SourceList=$d/sources.list -o Dir::Etc::SourceParts=/dev/null" \
     "-o Dir::State::Lists=$d/lists -o Dir::Cache=$d/cache -o Dir::State::status=/dev/null" \
-    "-o APT::Get::List-Cleanup=0 -o Debug::NoLocking=1 -o quiet=1"
+    "-o APT::Get::List-Cleanup=0 -o Debug::NoLocking=1 -o APT::Sandbox::User=root -o quiet=1"
 }
 
 apt_update() {
@@ -68,6 +68,7 @@ fetch() {
   # shellcheck disable=SC2046
   version=$(apt-cache $(apt_opts "$suite") show "$image" | sed -n 's/^Version: //p' | head -n1)
   if [ -s "$dir/vmlinuz" ] && [ "$(cat "$dir/package" 2>/dev/null)" = "$image $version" ]; then
+    rm -rf "$(apt_dir "$suite")"
     echo "$dir/vmlinuz"
     return
   fi
@@ -81,6 +82,7 @@ fetch() {
   cp "$tmp"/x/boot/config-* "$dir/config" 2>/dev/null || true
   mv "$dir/vmlinuz.new" "$dir/vmlinuz"
   echo "$image $version" >"$dir/package"
+  rm -rf "$(apt_dir "$suite")" # ~25 MB of package lists, fetched again only on refresh
   echo "fetch-kernel: $ver = $image $version" >&2
   echo "$dir/vmlinuz"
 }
