@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"netobs.local/agent/externals/ebpf/internal/containers"
 )
 
 // Info is what the cache knows about one process.
@@ -25,8 +27,12 @@ type Info struct {
 	UID         uint32
 	Start       time.Duration // since boot
 	ContainerID string        // from the cgroup path; empty on the host
-	Exited      bool
-	ExitCode    int32
+	// ContainerName is the runtime's name for ContainerID (Kubernetes
+	// container name in a pod), filled by Lookup; empty when no runtime's
+	// state names it.
+	ContainerName string
+	Exited        bool
+	ExitCode      int32
 }
 
 // Cmdline is argv joined by spaces, the string process selection matches.
@@ -53,9 +59,10 @@ type entry struct {
 
 // Table is the pure userspace state, fed by the plugin (or by tests).
 type Table struct {
-	procRoot string
-	retain   time.Duration
-	max      int
+	procRoot   string
+	retain     time.Duration
+	max        int
+	containers *containers.Resolver // nil: containers are not named
 
 	mu    sync.Mutex
 	procs map[uint32]*entry
@@ -68,10 +75,33 @@ func NewTable(procRoot string, max int, retain time.Duration) *Table {
 	return &Table{procRoot: procRoot, max: max, retain: retain, procs: map[uint32]*entry{}}
 }
 
-// Lookup returns the process with that pid. A miss, or a process known
-// only from its fork, is read from /proc when it still runs there (an
-// exec record may still be on its way from the kernel).
+// SetContainers makes Lookup name containers with r.
+func (t *Table) SetContainers(r *containers.Resolver) { t.containers = r }
+
+// Container returns what the container runtime records about a container
+// id (name, Kubernetes pod and namespace).
+func (t *Table) Container(id string) (containers.Meta, bool) {
+	if t.containers == nil || id == "" {
+		return containers.Meta{}, false
+	}
+	return t.containers.Lookup(id)
+}
+
+// Lookup returns the process with that pid, its container named. A miss,
+// or a process known only from its fork, is read from /proc when it still
+// runs there (an exec record may still be on its way from the kernel).
+// Names are resolved here, not stored, so a container whose runtime files
+// appear after its first process still gets named (the resolver caches).
 func (t *Table) Lookup(pid uint32) (Info, bool) {
+	info, ok := t.lookup(pid)
+	if ok && info.ContainerID != "" {
+		m, _ := t.Container(info.ContainerID)
+		info.ContainerName = m.Name
+	}
+	return info, ok
+}
+
+func (t *Table) lookup(pid uint32) (Info, bool) {
 	if pid == 0 {
 		return Info{}, false
 	}

@@ -1,8 +1,13 @@
 package proccache
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"netobs.local/agent/externals/ebpf/internal/containers"
 )
 
 func TestTableEvents(t *testing.T) {
@@ -48,5 +53,37 @@ func TestTableEvents(t *testing.T) {
 	}
 	if _, ok := tb.Lookup(0); ok {
 		t.Fatal("pid 0 found")
+	}
+}
+
+// Lookup names the container of a process from the runtime's state, and
+// only while the runtime knows it; a process on the host has no name.
+func TestLookupNamesContainer(t *testing.T) {
+	id := strings.Repeat("ab", 32)
+	root := t.TempDir()
+	dir := filepath.Join(root, "var/lib/docker/containers", id)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.v2.json"), []byte(`{"ID":"`+id+`","Name":"/shop-web","Config":{"Labels":{}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tb := NewTable(t.TempDir(), 8, time.Minute)
+	tb.SetContainers(containers.New(root, nil))
+	exec := func(pid uint32, cgroup string) *event {
+		return &event{task: processTaskEvent{Type: uint32(processProcEventTypeEVENT_PROC_EXEC), Pid: pid, Ppid: 1},
+			exec: &execInfo{comm: "nginx", path: "/usr/sbin/nginx", cgroup: cgroup}}
+	}
+	tb.apply(exec(20, "system.slice/docker-"+id+".scope"), time.Now())
+	tb.apply(exec(21, "user.slice/session-1.scope"), time.Now())
+	tb.apply(exec(22, "system.slice/docker-"+strings.Repeat("cd", 32)+".scope"), time.Now())
+	for pid, want := range map[uint32]string{20: "shop-web", 21: "", 22: ""} {
+		info, ok := tb.Lookup(pid)
+		if !ok || info.ContainerName != want {
+			t.Errorf("pid %d: container %q named %q, want %q", pid, info.ContainerID, info.ContainerName, want)
+		}
+	}
+	if m, ok := tb.Container(id); !ok || m.Runtime != "docker" {
+		t.Errorf("Container(%s) = %+v, %v", id, m, ok)
 	}
 }

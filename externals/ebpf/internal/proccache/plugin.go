@@ -14,6 +14,7 @@ import (
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
 
+	"netobs.local/agent/externals/ebpf/internal/containers"
 	"netobs.local/agent/externals/ebpf/internal/loader"
 )
 
@@ -42,8 +43,11 @@ type Cache struct {
 
 // New returns an unloaded cache reading procRoot; exited processes are
 // kept for retain (make it longer than the slowest reporting interval).
+// Containers are named from the runtimes' state under HOST_ROOT (else /).
 func New(procRoot string, retain time.Duration, log *slog.Logger) *Cache {
-	return &Cache{Table: NewTable(procRoot, maxProcs, retain), log: log}
+	t := NewTable(procRoot, maxProcs, retain)
+	t.SetContainers(containers.New(containers.RootFromEnv(), log))
+	return &Cache{Table: t, log: log}
 }
 
 // Name names the cache in logs.

@@ -7,6 +7,13 @@
 // rule that is set (rules combine with AND, as iLogtail's filters do).
 // Records whose process is unknown (pid 0: an accepted connection never
 // used in process context) are observed unless an include rule is set.
+//
+// Container rules match the container's name when a runtime's state names
+// it (proccache.Info.ContainerName: Docker's name, the Kubernetes container
+// name in a pod, podman's, nerdctl's; see package containers), else the
+// container id from the cgroup path, so a rule written for an id keeps
+// working where no runtime's files are readable. Processes outside
+// containers never match a container rule.
 package procselect
 
 import (
@@ -31,8 +38,9 @@ type Processes interface {
 	Lookup(pid uint32) (proccache.Info, bool)
 }
 
-// ContainerNames resolves a container id to its name; nil, or an empty
-// answer, makes container rules match the id itself.
+// ContainerNames resolves a container id to its name when the process
+// cache did not name it; nil, or an empty answer, makes container rules
+// match the id itself.
 type ContainerNames interface {
 	Name(id string) string
 }
@@ -78,17 +86,25 @@ func (s *Selector) Observe(pid uint32) bool {
 	if r.IncludeContainer == nil && r.ExcludeContainer == nil {
 		return true
 	}
-	name := info.ContainerID
-	if s.names != nil && name != "" {
-		if n := s.names.Name(name); n != "" {
-			name = n
-		}
-	}
-	inContainer := name != ""
+	name := containerKey(&info, s.names)
+	inContainer := info.ContainerID != ""
 	if r.ExcludeContainer != nil && inContainer && r.ExcludeContainer.MatchString(name) {
 		return false
 	}
 	return r.IncludeContainer == nil || inContainer && r.IncludeContainer.MatchString(name)
+}
+
+// containerKey is what container rules match: the name, else the id.
+func containerKey(info *proccache.Info, names ContainerNames) string {
+	if info.ContainerName != "" || info.ContainerID == "" {
+		return info.ContainerName
+	}
+	if names != nil {
+		if n := names.Name(info.ContainerID); n != "" {
+			return n
+		}
+	}
+	return info.ContainerID
 }
 
 // Own returns the pids never to observe: this process, and its parent when

@@ -21,6 +21,7 @@ func TestObserve(t *testing.T) {
 		10: {Pid: 10, Args: []string{"/usr/bin/curl", "-s", "http://x"}},
 		11: {Pid: 11, Args: []string{"nginx:", "worker", "process"}, ContainerID: "abc"},
 		12: {Pid: 12, Args: []string{"redis-server", "*:6379"}, ContainerID: "def"},
+		13: {Pid: 13, Args: []string{"postgres"}, ContainerID: "0123", ContainerName: "pg-main"},
 	}
 	nm := names{"abc": "web-frontend"}
 	re := regexp.MustCompile
@@ -36,6 +37,11 @@ func TestObserve(t *testing.T) {
 		{"pids", Rules{IncludePids: map[uint32]bool{10: true, 11: true}, ExcludePids: map[uint32]bool{11: true}}, map[uint32]bool{10: true, 11: false, 12: false}},
 		{"exclude container by name, else id", Rules{ExcludeContainer: re(`^(web-|def$)`)}, map[uint32]bool{10: true, 11: false, 12: false, 99: true}},
 		{"include container", Rules{IncludeContainer: re(`frontend`)}, map[uint32]bool{10: false, 11: true, 12: false}},
+		// the cache's name wins over the id: a rule on the id of a named container does not match
+		{"exclude by the cache's name", Rules{ExcludeContainer: re(`^pg-`)}, map[uint32]bool{13: false, 12: true, 10: true}},
+		{"a named container's id is not matched", Rules{ExcludeContainer: re(`^0123$`)}, map[uint32]bool{13: true}},
+		{"include by the cache's name", Rules{IncludeContainer: re(`^pg-main$`)}, map[uint32]bool{13: true, 11: false, 12: false, 10: false, 99: false}},
+		{"an empty-matching regex does not take host processes", Rules{IncludeContainer: re(`.*`)}, map[uint32]bool{10: false, 11: true, 13: true}},
 	} {
 		s := New(c.rules, ps, nm, 5)
 		for pid, want := range c.want {
