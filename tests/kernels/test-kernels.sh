@@ -34,6 +34,9 @@ for p in "${packages[@]}"; do
   tests+=("$t")
 done
 
+# The collector's committed BPF objects, for guest.TestProgramsLoad.
+objects=$(echo externals/ebpf/internal/*/*_bpfel.o)
+
 for k in $kernels; do
   [ "$k" = host ] || tests/kernels/fetch-kernel.sh "$k" >/dev/null || exit 1
 done
@@ -48,7 +51,7 @@ for k in $kernels; do
     if [ "$k" = host ]; then
       DATAKIT_EBPF=$PWD/$bin/datakit-ebpf "$t" -test.v -test.timeout 10m >>"$log" 2>&1
     else
-      KERNEL=$k KERNEL_FILES=$bin/datakit-ebpf tests/kernels/run-in-kernel.sh \
+      KERNEL=$k KERNEL_FILES="$bin/datakit-ebpf $objects" tests/kernels/run-in-kernel.sh \
         "$t" -test.v -test.timeout 10m >>"$log" 2>&1
     fi
     r=$?
