@@ -92,10 +92,10 @@ func init() {
 			Doc: "Never observe these pids, comma separated."},
 			pidList(func(in *Input) *[]int { return &in.ExcludePids })},
 		envVar{inputs.EnvVar{Name: "ENV_INPUT_EBPF_INCLUDE_CONTAINER_REGEX", Option: "include_container_regex", Example: "^app-",
-			Doc: "Observe only processes in containers whose id matches."},
+			Doc: "Observe only processes in containers whose name matches (Docker/podman name, or the Kubernetes container name; the container id when no runtime names it)."},
 			str(func(in *Input) *string { return &in.IncludeContainerRegex })},
 		envVar{inputs.EnvVar{Name: "ENV_INPUT_EBPF_EXCLUDE_CONTAINER_REGEX", Option: "exclude_container_regex", Example: "^kube-",
-			Doc: "Never observe processes in containers whose id matches."},
+			Doc: "Never observe processes in containers whose name matches (Docker/podman name, or the Kubernetes container name; the container id when no runtime names it)."},
 			str(func(in *Input) *string { return &in.ExcludeContainerRegex })},
 	)
 	checks = append(checks,

@@ -23,8 +23,8 @@ func (p *processFlags) register(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&p.excludeCmd, "exclude-cmd-regex", "", "never observe processes whose command line matches")
 	fs.StringVar(&p.includePids, "include-pids", "", "observe only these pids (comma list)")
 	fs.StringVar(&p.excludePids, "exclude-pids", "", "never observe these pids (comma list)")
-	fs.StringVar(&p.includeContainer, "include-container-regex", "", "observe only processes in containers whose name (or id) matches")
-	fs.StringVar(&p.excludeContainer, "exclude-container-regex", "", "never observe processes in containers whose name (or id) matches")
+	fs.StringVar(&p.includeContainer, "include-container-regex", "", "observe only processes in containers whose name matches (Docker/podman name, Kubernetes container name; the id when no runtime names it)")
+	fs.StringVar(&p.excludeContainer, "exclude-container-regex", "", "never observe processes in containers whose name matches (Docker/podman name, Kubernetes container name; the id when no runtime names it)")
 }
 
 func (p *processFlags) finish(c *Config) error {
