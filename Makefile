@@ -23,6 +23,7 @@ setup:
 test: setup build
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -p 2 ./...
+	@if [ "$(TEST_KERNELS)" = 1 ]; then tests/kernels/test-kernels.sh; fi
 
 generate:
 	$(GO) test ./datakit -run TestGeneratedFiles -update
@@ -30,3 +31,5 @@ generate:
 
 clean:
 	rm -rf $(BIN)
+
+include tests/kernels/Makefile-fragment
