@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs, idempotently, what the test suite needs on a fresh Debian host.
 # Each area lists its Debian packages in tests/deps/<area>.txt (one per line,
-# '#' comments allowed); this script installs the union of them.
+# '#' comments allowed); this script installs the union of them, plus the
+# lists given as arguments (the opt-in kernel matrix passes its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=$(cat tests/deps/*.txt 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u)
+want=$(cat tests/deps/*.txt "$@" 2>/dev/null | sed 's/#.*//' | tr -s ' \t' '\n' | sed '/^$/d' | sort -u)
 missing=()
 for p in $want; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

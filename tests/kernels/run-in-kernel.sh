@@ -38,7 +38,7 @@ for f in "$bin" ${KERNEL_FILES:-}; do
   fi
 done
 for tool in qemu-system-x86_64 busybox cpio; do
-  command -v "$tool" >/dev/null || die "$tool is not installed (apt-get install qemu-system-x86 busybox-static cpio; see tests/deps/kernels.txt)"
+  command -v "$tool" >/dev/null || die "$tool is not installed (apt-get install qemu-system-x86 busybox-static cpio; see tests/kernels/deps.txt)"
 done
 busybox=$(command -v busybox)
 ldd "$busybox" 2>/dev/null | grep -q '=>' && die "$busybox is not static: install busybox-static"

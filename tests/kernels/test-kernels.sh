@@ -25,6 +25,7 @@ bin=$cache/bin
 mkdir -p "$results" "$bin"
 rm -f "$results"/*.log
 
+tests/setup.sh tests/kernels/deps.txt || exit 1
 echo "test-kernels: building static binaries (host kernel: $(uname -r))"
 CGO_ENABLED=0 go build -o "$bin/datakit-ebpf" ./externals/ebpf || exit 1
 tests=()
