@@ -20,19 +20,29 @@ func confDirFlag(fs *flag.FlagSet) *string {
 	return fs.String("conf-dir", config.DefaultConfDir, "configuration folder: datakit.conf and the inputs' *.conf")
 }
 
-func checkConfig(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check-config", flag.ContinueOnError)
+// loadFromFlags parses `--conf-dir DIR` and loads DIR. On failure it has
+// already printed why and returns the exit code (2 usage, 1 bad config).
+func loadFromFlags(command string, args []string, stderr io.Writer) (cfg *config.Config, dir string, code int) {
+	fs := flag.NewFlagSet(command, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := confDirFlag(fs)
+	d := confDirFlag(fs)
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return nil, "", 2
 	}
-	cfg, err := config.Load(*dir, nil)
+	cfg, err := config.Load(*d, nil)
 	if err != nil {
 		printConfigErrors(stderr, err)
-		return 1
+		return nil, *d, 1
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d outputs, %d inputs)\n", *dir, len(cfg.Outputs), len(cfg.Inputs))
+	return cfg, *d, 0
+}
+
+func checkConfig(args []string, stdout, stderr io.Writer) int {
+	cfg, dir, code := loadFromFlags("check-config", args, stderr)
+	if cfg == nil {
+		return code
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d outputs, %d inputs)\n", dir, len(cfg.Outputs), len(cfg.Inputs))
 	return 0
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"io"
 	"log/slog"
 	"os"
@@ -22,16 +21,9 @@ func init() {
 const stopTimeout = 15 * time.Second
 
 func runAgent(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := confDirFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	cfg, err := config.Load(*dir, nil)
-	if err != nil {
-		printConfigErrors(stderr, err)
-		return 1
+	cfg, dir, code := loadFromFlags("run", args, stderr)
+	if cfg == nil {
+		return code
 	}
 	level := new(slog.LevelVar)
 	level.Set(cfg.Level())
@@ -53,12 +45,12 @@ func runAgent(args []string, stdout, stderr io.Writer) int {
 		}
 		// A reload that does not load keeps the running configuration: a
 		// typo in a file must not take the agent down.
-		next, err := config.Load(*dir, nil)
+		next, err := config.Load(dir, nil)
 		if err != nil {
 			log.Error("reload refused, keeping the running configuration", "err", err)
 			continue
 		}
-		log.Info("reloading", "conf_dir", *dir)
+		log.Info("reloading", "conf_dir", dir)
 		if stop(a, log) != 0 {
 			log.Warn("the old configuration did not stop cleanly")
 		}
