@@ -63,7 +63,7 @@ type Plugin struct {
 
 	queue                                 chan lp.Point
 	events, decodeErrors, queueDrops, pts atomic.Uint64
-	last                                  map[string]uint64
+	self                                  measure.SelfCounters
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -72,7 +72,7 @@ type Plugin struct {
 // New returns an unloaded plugin.
 func New(cfg Config, sink deliver.Sink, log *slog.Logger) *Plugin {
 	return &Plugin{cfg: cfg, sink: sink, log: log, users: newUsers(cfg.ProcRoot, cfg.HostRoot),
-		links: map[fileID]link.Link{}, failed: map[fileID]bool{}, queue: make(chan lp.Point, queueLen), last: map[string]uint64{}}
+		links: map[fileID]link.Link{}, failed: map[fileID]bool{}, queue: make(chan lp.Point, queueLen)}
 }
 
 // Name is the plugin name of --enabled.
@@ -259,13 +259,5 @@ func (p *Plugin) selfPoint(now time.Time) lp.Point {
 	cur := map[string]uint64{"events": p.events.Load(), "decode_errors": p.decodeErrors.Load(),
 		"queue_drops": p.queueDrops.Load(), "points": p.pts.Load(), "kernel_drops": drops,
 		"bpf_run_count": runs, "bpf_run_time_ns": ns}
-	pt := lp.Point{Name: measure.Collector.Name, Time: now,
-		Tags: append([]lp.Tag{{Key: "plugin", Value: p.Name()}}, p.cfg.Tags...)}
-	for _, f := range measure.Collector.Fields {
-		if v, ok := cur[f.Name]; ok {
-			pt.Fields = append(pt.Fields, lp.Int(f.Name, int64(v-p.last[f.Name])))
-		}
-	}
-	p.last = cur
-	return pt
+	return p.self.Point(p.Name(), p.cfg.Tags, now, cur)
 }

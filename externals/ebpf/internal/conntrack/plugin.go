@@ -46,7 +46,7 @@ type Plugin struct {
 	listeners map[uint32]*listener
 
 	events, errors atomic.Uint64
-	last           map[string]uint64
+	self           measure.SelfCounters
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -55,7 +55,7 @@ type Plugin struct {
 // New returns the plugin; its table answers DstNAT for netflow.
 func New(cfg Config, sink deliver.Sink, log *slog.Logger) *Plugin {
 	return &Plugin{Table: NewTable(maxEntries, 2*cfg.Interval+5*time.Second), cfg: cfg, sink: sink, log: log,
-		listeners: map[uint32]*listener{}, last: map[string]uint64{}}
+		listeners: map[uint32]*listener{}}
 }
 
 // Name is the plugin name of --enabled.
@@ -227,13 +227,5 @@ func (p *Plugin) listen(ctx context.Context, netns uint32, path string) (*listen
 
 func (p *Plugin) selfPoint(now time.Time) lp.Point {
 	cur := map[string]uint64{"events": p.events.Load(), "decode_errors": p.errors.Load(), "map_full_drops": p.Full.Load()}
-	pt := lp.Point{Name: measure.Collector.Name, Time: now,
-		Tags: append([]lp.Tag{{Key: "plugin", Value: p.Name()}}, p.cfg.Tags...)}
-	for _, f := range measure.Collector.Fields {
-		if v, ok := cur[f.Name]; ok {
-			pt.Fields = append(pt.Fields, lp.Int(f.Name, int64(v-p.last[f.Name])))
-		}
-	}
-	p.last = cur
-	return pt
+	return p.self.Point(p.Name(), p.cfg.Tags, now, cur)
 }
