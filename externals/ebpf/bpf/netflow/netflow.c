@@ -144,7 +144,9 @@ static __always_inline void read_tcp_stats(struct sock *sk, struct tcp_stats *s)
  */
 static __always_inline void process_comm(char (*comm)[16])
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	/* bpf_get_current_task (4.8) with CO-RE reads, not the _btf variant
+	 * (5.11): this runs in the programs every kernel must load. */
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	BPF_CORE_READ_INTO(comm, task, group_leader, comm);
 }
 
@@ -627,7 +629,7 @@ static __always_inline void attribute_accepted(long fd)
 {
 	if (fd < 0)
 		return;
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
 		return;
