@@ -98,6 +98,9 @@ func (p *Plugin) Load() error {
 	if err := p.l7.configure(spec); err != nil {
 		return fmt.Errorf("ebpf-net: %w", err)
 	}
+	if stubbed := stubUnattachable(spec); len(stubbed) > 0 {
+		p.log.Info("ebpf-net: programs this kernel cannot attach are not loaded", "programs", stubbed)
+	}
 	if err := spec.LoadAndAssign(&p.objs, nil); err != nil {
 		var ve *ebpf.VerifierError
 		if errors.As(err, &ve) {
