@@ -225,12 +225,6 @@ static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, struct pt
 static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, struct pt_regs *regs, long nr, __u64 limit) { return 0; }
 #endif
 
-static __always_inline __u64 l7_ring_flags(void)
-{
-	return bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA) >= l7_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-										   : BPF_RB_NO_WAKEUP;
-}
-
 static __always_inline bool l7_wanted(const struct flow_tuple *t)
 {
 	if (t->proto == PROTO_UDP || l7_tcp_all)
@@ -277,7 +271,9 @@ static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow
 			n = L7_MAX_CAP;
 	}
 	e->cap_len = n;
-	if (bpf_ringbuf_output(&l7_events, e, L7_HDR_LEN + n, l7_ring_flags()))
+	__u64 size = L7_HDR_LEN + n;
+	__u64 flags = wakeup_flags(bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA), size, l7_wakeup_bytes);
+	if (bpf_ringbuf_output(&l7_events, e, size, flags))
 		l7_count_drop(L7_DROP_RINGBUF_FULL);
 }
 
