@@ -192,14 +192,14 @@ static __always_inline __u32 l7_mmsg_index(__u64 vec, __u64 vlen)
 static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, struct pt_regs *regs, long nr, __u64 limit)
 {
 	struct user_msghdr msg = {};
-	const void *arg = (const void *)BPF_CORE_READ(regs, si);
+	const void *arg = (const void *)regs->si;
 	__u64 n;
 	switch (nr) {
 	case NR_READ:
 	case NR_WRITE:
 	case NR_SENDTO:
 	case NR_RECVFROM:
-		n = BPF_CORE_READ(regs, dx); /* recv with MSG_TRUNC returns more than the buffer */
+		n = regs->dx; /* recv with MSG_TRUNC returns more than the buffer */
 		if (n > limit)
 			n = limit;
 		if (n > L7_MAX_CAP || bpf_probe_read_user(b->e.payload, n, arg))
@@ -207,10 +207,10 @@ static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, struct pt
 		return n;
 	case NR_READV:
 	case NR_WRITEV:
-		return l7_gather(b, arg, BPF_CORE_READ(regs, dx), limit);
+		return l7_gather(b, arg, regs->dx, limit);
 	case NR_SENDMMSG:
 	case NR_RECVMMSG:
-		arg += l7_mmsg_index((__u64)arg, BPF_CORE_READ(regs, dx)) * sizeof(struct mmsghdr);
+		arg += l7_mmsg_index((__u64)arg, regs->dx) * sizeof(struct mmsghdr);
 		/* fall through: an mmsghdr starts with its user_msghdr */
 	case NR_SENDMSG:
 	case NR_RECVMSG:
@@ -238,7 +238,7 @@ static __always_inline bool l7_wanted(const struct flow_tuple *t)
  * (no payload when regs is NULL). The tuple is complete.
  */
 static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow_tuple *t, __u8 dir,
-				    __u64 ts, int ret, struct pt_regs *regs, long nr)
+				    __u64 ts, int ret, struct pt_regs *regs, long nr, const struct conn *c)
 {
 	__u32 zero = 0;
 	struct l7_scratch_buf *b = bpf_map_lookup_elem(&l7_scratch, &zero);
@@ -259,7 +259,10 @@ static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow
 	e->rport = t->dport;
 	__builtin_memcpy(e->laddr, t->saddr, 16);
 	__builtin_memcpy(e->raddr, t->daddr, 16);
-	process_comm(&e->comm);
+	if (c && c->pid == e->pid)
+		__builtin_memcpy(e->comm, c->comm, sizeof(e->comm)); /* saves two kernel reads */
+	else
+		process_comm(&e->comm);
 
 	__u64 n = 0;
 	if (regs && ret > 0) {
@@ -277,8 +280,13 @@ static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow
 		l7_count_drop(L7_DROP_RINGBUF_FULL);
 }
 
-/* l7_on_io captures one send/recv of the sock_*_length tracepoints. */
-static __always_inline void l7_on_io(struct sock *sk, __u8 proto, int ret, bool send)
+/*
+ * l7_on_io captures one send/recv of the sock_*_length tracepoints. c is
+ * netflow's entry of a tracked TCP socket: its tuple is complete once the
+ * connection is established, which spares the seven kernel reads of
+ * read_tuple on every event.
+ */
+static __always_inline void l7_on_io(struct sock *sk, __u8 proto, int ret, bool send, const struct conn *c)
 {
 	if (!l7_enabled)
 		return;
@@ -286,7 +294,10 @@ static __always_inline void l7_on_io(struct sock *sk, __u8 proto, int ret, bool 
 	if (bpf_map_lookup_elem(&l7_ignored, &id))
 		return;
 	struct flow_tuple t = {};
-	read_tuple(sk, &t, proto);
+	if (c && c->tuple.sport && c->tuple.dport)
+		__builtin_memcpy(&t, &c->tuple, sizeof(t));
+	else
+		read_tuple(sk, &t, proto);
 	if (!l7_wanted(&t))
 		return;
 	if (send && proto == PROTO_UDP && t.dport == 0) /* unconnected: the peer is in the syscall */
@@ -294,8 +305,8 @@ static __always_inline void l7_on_io(struct sock *sk, __u8 proto, int ret, bool 
 	if (skip_tuple(&t))
 		return;
 	struct pt_regs *regs = user_regs();
-	long nr = regs ? BPF_CORE_READ(regs, orig_ax) : -1;
-	l7_emit(sk, id, &t, send ? L7_SEND : L7_RECV, bpf_ktime_get_ns(), ret, regs, nr);
+	long nr = regs ? regs->orig_ax : -1;
+	l7_emit(sk, id, &t, send ? L7_SEND : L7_RECV, bpf_ktime_get_ns(), ret, regs, nr, c);
 }
 
 /*
@@ -320,7 +331,7 @@ static __always_inline void l7_finish_recv(struct sock *sk, const struct flow_tu
 {
 	if (!l7_enabled || skip_tuple(t))
 		return;
-	l7_emit(sk, sock_id(sk, PROTO_UDP), t, L7_RECV, ts, ret, regs, nr);
+	l7_emit(sk, sock_id(sk, PROTO_UDP), t, L7_RECV, ts, ret, regs, nr, 0);
 }
 
 /* l7_on_close tells userspace a TCP socket is gone (from inet_sock_set_state). */
@@ -336,7 +347,7 @@ static __always_inline void l7_on_close(struct sock *sk)
 		return;
 	if (!l7_wanted(&t) || skip_tuple(&t))
 		return;
-	l7_emit(sk, id, &t, L7_CLOSE, bpf_ktime_get_ns(), 0, 0, -1);
+	l7_emit(sk, id, &t, L7_CLOSE, bpf_ktime_get_ns(), 0, 0, -1, 0);
 }
 
 #endif /* L7CAPTURE_H */

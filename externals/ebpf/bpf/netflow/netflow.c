@@ -330,7 +330,7 @@ static __always_inline long recv_syscall_with_peer(void)
 	struct pt_regs *regs = user_regs();
 	if (!regs)
 		return -1;
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = regs->orig_ax;
 	if (nr == NR_RECVFROM || nr == NR_RECVMSG || nr == NR_RECVMMSG)
 		return nr;
 	return -1;
@@ -462,7 +462,11 @@ struct tp_sock_length {
 
 #define MSG_PEEK_FLAG 2
 
-static __always_inline void on_tcp_io(struct sock *sk)
+/*
+ * on_tcp_io refreshes sk's counters and returns its entry (NULL when it is
+ * not tracked yet), whose tuple and comm the L7 capture reuses.
+ */
+static __always_inline struct conn *on_tcp_io(struct sock *sk)
 {
 	__u64 key = (__u64)sk;
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
@@ -470,11 +474,12 @@ static __always_inline void on_tcp_io(struct sock *sk)
 		/* Established before we started: track it, role unknown. */
 		if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_ESTABLISHED)
 			track_conn(sk, 0, true);
-		return;
+		return 0;
 	}
 	if (c->pid == 0)
 		attribute(c);
 	read_tcp_stats(sk, &c->stats);
+	return c;
 }
 
 
@@ -502,7 +507,7 @@ static __always_inline bool on_unconnected_udp_recv(struct sock *sk, int bytes)
 	bool l7 = nr != NR_RECVMMSG && l7_wants_recv(sk);
 	stash_udp_recv(sk, bytes, l7);
 	if (!l7)
-		l7_on_io(sk, PROTO_UDP, bytes, false);
+		l7_on_io(sk, PROTO_UDP, bytes, false, 0);
 	return true;
 }
 
@@ -513,8 +518,9 @@ static __always_inline int on_sock_io(struct tp_sock_length *ctx, bool send)
 	if (ctx->family != AF_INET && ctx->family != AF_INET6)
 		return 0;
 	struct sock *sk = (struct sock *)ctx->sk;
+	struct conn *c = 0;
 	if (ctx->protocol == IPPROTO_TCP) {
-		on_tcp_io(sk);
+		c = on_tcp_io(sk);
 	} else if (ctx->protocol == IPPROTO_UDP) {
 		if (!send && on_unconnected_udp_recv(sk, ctx->ret))
 			return 0;
@@ -522,7 +528,7 @@ static __always_inline int on_sock_io(struct tp_sock_length *ctx, bool send)
 	} else {
 		return 0;
 	}
-	l7_on_io(sk, ctx->protocol, ctx->ret, send);
+	l7_on_io(sk, ctx->protocol, ctx->ret, send, c);
 	return 0;
 }
 
