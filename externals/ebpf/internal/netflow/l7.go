@@ -44,7 +44,13 @@ const MaxCaptureBytes = 4096
 
 const (
 	defaultL7Ring = 8 << 20
-	advanceEvery  = time.Second // DNS timeouts and idle eviction
+	// l7WakeupFraction: the capture wakes its reader once 1/8 of the ring
+	// is pending (1 MiB of 8), else at the reader's poll deadline. At tens
+	// of thousands of requests per second a 64 KiB threshold meant ~1000
+	// wakeups/s, and the context switches were the reader's largest cost;
+	// 7/8 of the ring stays free for the reader to catch up.
+	l7WakeupFraction = 8
+	advanceEvery     = time.Second // DNS timeouts and idle eviction
 )
 
 // l7Capture reads the capture ring buffer into the L7 collector and
@@ -89,7 +95,7 @@ func (c *l7Capture) configure(spec *ebpf.CollectionSpec) error {
 		}
 		vars["l7_tcp_all"] = c.cfg.HTTP
 		vars["l7_cap_bytes"] = uint32(c.cfg.CaptureBytes)
-		vars["l7_wakeup_bytes"] = uint64(wakeupBytes)
+		vars["l7_wakeup_bytes"] = uint64(c.cfg.RingBytes / l7WakeupFraction)
 		ring = uint32(c.cfg.RingBytes)
 	}
 	for name, v := range vars {
