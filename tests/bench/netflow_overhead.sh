@@ -3,13 +3,15 @@
 #
 # Runs wrk against nginx on loopback, alternating runs without and with
 # datakit-ebpf (so drift of the machine hits both sides alike), and prints
-# the throughput ratio (with/without) and the collector's own CPU seconds
-# per 10k requests. In-kernel BPF time is charged to nginx and wrk, so it
+# the throughput ratio (with/without), the collector's own CPU seconds
+# per 10k requests, and from its self-metrics the ring-buffer records and
+# the BPF run time per request. In-kernel BPF time is charged to nginx and wrk, so it
 # shows up in the throughput ratio. Needs root, nginx and wrk.
 #
 # usage: tests/bench/netflow_overhead.sh [ROUNDS=3] [SECONDS=5]
 # COLLECTOR_ARGS adds collector flags, e.g. COLLECTOR_ARGS=--l7net-enabled=
-# for netflow alone (httpflow capture off).
+# for netflow alone (httpflow capture off). COLLECTOR_BIN runs another
+# build (e.g. an older commit's, for a before/after in the same session).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
@@ -21,7 +23,8 @@ hdr=(); [ "${CLOSE:-0}" = 1 ] && hdr=(-H "Connection: close")
 [ "$(id -u)" -eq 0 ] || { echo "needs root" >&2; exit 1; }
 for b in nginx wrk; do command -v $b >/dev/null || { echo "missing $b (tests/deps/ebpf.txt)" >&2; exit 1; }; done
 
-go build -o bin/datakit-ebpf ./externals/ebpf
+collector=${COLLECTOR_BIN:-bin/datakit-ebpf}
+[ -n "${COLLECTOR_BIN:-}" ] || go build -o bin/datakit-ebpf ./externals/ebpf
 tmp=$(mktemp -d)
 port=$((20000 + RANDOM % 10000))
 head -c 1024 /dev/urandom > "$tmp/1k"
@@ -56,13 +59,14 @@ run_wrk() {
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 off_sum=0; on_sum=0; on_reqs=0; cpu_ticks=0; ratios=()
+: > "$tmp/out.lp"
 for r in $(seq "$rounds"); do
   read -r rps _ < <(run_wrk)
   off_rps=$rps
   off_sum=$(echo "$off_sum + $rps" | bc -l)
   echo "round $r without collector: $rps req/s"
 
-  bin/datakit-ebpf run --output /dev/null --interval 10s --log "$tmp/collector.log" ${COLLECTOR_ARGS:-} & collector_pid=$!
+  "$collector" run --output "$tmp/out.lp" --interval 1s --log "$tmp/collector.log" ${COLLECTOR_ARGS:-} & collector_pid=$!
   sleep 2 # load and attach
   t0=$(ticks "$collector_pid")
   read -r rps reqs < <(run_wrk)
@@ -80,3 +84,9 @@ cpu=$(echo "scale=4; $cpu_ticks * 10000 / $hz / $on_reqs" | bc -l)
 median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
 echo "throughput kept: $(echo "scale=2; $ratio * 100" | bc -l)% of summed rates, median of paired rounds $(echo "scale=2; $median * 100" | bc -l)% (goal >= 97%)"
 echo "collector CPU: ${cpu} s per 10k requests ($conns connections, CLOSE=${CLOSE:-0})"
+# self-metrics of ebpf-net over all rounds (idle start-up included: a few records)
+awk -v reqs="$on_reqs" '/^datakit_ebpf,.*plugin=ebpf-net/ {
+    for (i = 1; i <= split($2, f, ","); i++) { split(f[i], kv, "="); sub(/i$/, "", kv[2]); v[kv[1]] += kv[2] } }
+  END { printf "ring records per request: %.2f; BPF run time per request: %.0f ns (%.2f runs of %.0f ns)\n",
+    v["events"] / reqs, v["bpf_run_time_ns"] / reqs, v["bpf_run_count"] / reqs,
+    v["bpf_run_count"] ? v["bpf_run_time_ns"] / v["bpf_run_count"] : 0 }' "$tmp/out.lp"
