@@ -35,10 +35,8 @@ func startRun(spec Spec, log *slog.Logger) (*run, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		// Its own group, so that stopping it also stops what it spawned.
 		Setpgid: true,
-		// The kernel kills the child when the supervisor dies, even by SIGKILL.
-		// Strictly this fires when the forking OS thread exits; Go keeps its
-		// threads alive unless a goroutine exits while locked to one, which
-		// this package never does.
+		// The kernel kills the child when the supervisor dies, even by
+		// SIGKILL (StartCmd makes that hold whatever other goroutines do).
 		Pdeathsig: syscall.SIGKILL,
 	}
 
@@ -58,7 +56,7 @@ func startRun(spec Spec, log *slog.Logger) (*run, error) {
 		readEnds, writeEnds = append(readEnds, r), append(writeEnds, w)
 	}
 	cmd.Stdout, cmd.Stderr = writeEnds[0], writeEnds[1]
-	err := cmd.Start()
+	err := StartCmd(cmd)
 	closeAll(writeEnds) // the child holds its own copies now
 	if err != nil {
 		closeAll(readEnds)

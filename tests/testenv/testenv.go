@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"netobs.local/agent/datakit/child"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -131,7 +132,7 @@ func StartCmd(t testing.TB, cmd *exec.Cmd) *Proc {
 	// If the test binary itself dies (a timeout, a broken pipe), the cleanup
 	// below never runs: have the kernel stop the process instead.
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
-	if err := startFromSpawner(cmd); err != nil {
+	if err := child.StartCmd(cmd); err != nil {
 		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
 	go func() { p.err = cmd.Wait(); close(p.done) }()
@@ -142,27 +143,6 @@ func StartCmd(t testing.TB, cmd *exec.Cmd) *Proc {
 		}
 	})
 	return p
-}
-
-// Pdeathsig fires when the OS thread that forked the child exits, not the
-// process, and Go ends a thread whose goroutine exits while locked to it
-// (as code that setns()es does). So every child is forked by one goroutine
-// that keeps its thread locked for the life of the test process.
-var spawner = func() chan func() {
-	c := make(chan func())
-	go func() {
-		runtime.LockOSThread()
-		for f := range c {
-			f()
-		}
-	}()
-	return c
-}()
-
-func startFromSpawner(cmd *exec.Cmd) error {
-	done := make(chan error)
-	spawner <- func() { done <- cmd.Start() }
-	return <-done
 }
 
 // WaitPort waits until something accepts TCP connections on addr.
