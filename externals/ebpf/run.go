@@ -52,10 +52,12 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	if stats, err := loader.EnableRunStats(); err != nil {
-		log.Warn("BPF run-time statistics unavailable", "err", err)
-	} else {
-		defer stats.Close()
+	if c.BPFStats {
+		if stats, err := loader.EnableRunStats(); err != nil {
+			log.Warn("BPF run-time statistics unavailable", "err", err)
+		} else {
+			defer stats.Close()
+		}
 	}
 	startPprof(c, log)
 

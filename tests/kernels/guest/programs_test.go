@@ -56,7 +56,11 @@ func hookPresent(prog, section string) bool {
 	case "tracepoint", "tp":
 		_, err := os.Stat(filepath.Join("/sys/kernel/tracing/events", target, "format"))
 		return err == nil
-	case "raw_tracepoint", "raw_tp", "tp_btf":
+	case "tp_btf":
+		// A BTF raw tracepoint exists where a tracepoint of that name does.
+		m, _ := filepath.Glob(filepath.Join("/sys/kernel/tracing/events", "*", target, "format"))
+		return len(m) > 0
+	case "raw_tracepoint", "raw_tp":
 		return true // every raw tracepoint we use is older than our oldest kernel
 	}
 	return true

@@ -466,6 +466,8 @@ struct tp_sock_length {
  * on_tcp_io refreshes sk's counters and returns its entry (NULL when it is
  * not tracked yet), whose tuple and comm the L7 capture reuses.
  */
+#define REFRESH_NS (100ULL * 1000 * 1000)
+
 static __always_inline struct conn *on_tcp_io(struct sock *sk)
 {
 	__u64 key = (__u64)sk;
@@ -478,7 +480,14 @@ static __always_inline struct conn *on_tcp_io(struct sock *sk)
 	}
 	if (c->pid == 0)
 		attribute(c);
-	read_tcp_stats(sk, &c->stats);
+	/* Reading seven tcp_sock fields on every send and recv was most of
+	 * netflow's per-event cost: a busy connection's counters are refreshed
+	 * at most every REFRESH_NS (and always at close, where they are final). */
+	__u64 now = bpf_ktime_get_ns();
+	if (now - c->refreshed_ns >= REFRESH_NS) {
+		read_tcp_stats(sk, &c->stats);
+		c->refreshed_ns = now;
+	}
 	return c;
 }
 
@@ -511,24 +520,23 @@ static __always_inline bool on_unconnected_udp_recv(struct sock *sk, int bytes)
 	return true;
 }
 
-static __always_inline int on_sock_io(struct tp_sock_length *ctx, bool send)
+static __always_inline int on_sock_io(struct sock *sk, __u16 family, __u16 protocol, int ret, int flags, bool send)
 {
-	if (ctx->ret <= 0 || (!send && (ctx->flags & MSG_PEEK_FLAG)))
+	if (ret <= 0 || (!send && (flags & MSG_PEEK_FLAG)))
 		return 0;
-	if (ctx->family != AF_INET && ctx->family != AF_INET6)
+	if (family != AF_INET && family != AF_INET6)
 		return 0;
-	struct sock *sk = (struct sock *)ctx->sk;
 	struct conn *c = 0;
-	if (ctx->protocol == IPPROTO_TCP) {
+	if (protocol == IPPROTO_TCP) {
 		c = on_tcp_io(sk);
-	} else if (ctx->protocol == IPPROTO_UDP) {
-		if (!send && on_unconnected_udp_recv(sk, ctx->ret))
+	} else if (protocol == IPPROTO_UDP) {
+		if (!send && on_unconnected_udp_recv(sk, ret))
 			return 0;
-		on_udp_io(sk, ctx->ret, send);
+		on_udp_io(sk, ret, send);
 	} else {
 		return 0;
 	}
-	l7_on_io(sk, ctx->protocol, ctx->ret, send, c);
+	l7_on_io(sk, protocol, ret, send, c);
 	return 0;
 }
 
@@ -541,13 +549,52 @@ static __always_inline int on_sock_io(struct tp_sock_length *ctx, bool send)
 SEC("tracepoint/sock/sock_send_length")
 int on_sock_send_length(struct tp_sock_length *ctx)
 {
-	return on_sock_io(ctx, true);
+	return on_sock_io((struct sock *)ctx->sk, ctx->family, ctx->protocol, ctx->ret, ctx->flags, true);
 }
 
 SEC("tracepoint/sock/sock_recv_length")
 int on_sock_recv_length(struct tp_sock_length *ctx)
 {
-	return on_sock_io(ctx, false);
+	return on_sock_io((struct sock *)ctx->sk, ctx->family, ctx->protocol, ctx->ret, ctx->flags, false);
+}
+
+/*
+ * The same two tracepoints as BTF raw tracepoints (tp_btf, 5.5+): the
+ * kernel calls the program with the tracepoint's arguments as they are,
+ * skipping the perf trace record a classic tracepoint program is handed,
+ * which was most of netflow's cost per send and recv on a busy server. The
+ * loader attaches these where tp_btf works and the classic ones elsewhere
+ * (the unused pair is loaded as a stub).
+ */
+/*
+ * tp_btf hands sk over as a trusted BTF pointer, on which the verifier
+ * forbids the arithmetic of our socket ids; a copy of the argument is a
+ * plain address, read with CO-RE as the classic tracepoint's is.
+ */
+static __always_inline struct sock *plain_sk(__u64 *ctx)
+{
+	__u64 addr = 0;
+	bpf_probe_read_kernel(&addr, sizeof(addr), &ctx[0]);
+	return (struct sock *)addr;
+}
+
+static __always_inline int on_sock_io_btf(__u64 *ctx, bool send)
+{
+	struct sock *sk = plain_sk(ctx);
+	return on_sock_io(sk, BPF_CORE_READ(sk, __sk_common.skc_family), BPF_CORE_READ(sk, sk_protocol),
+			  (int)ctx[1], (int)ctx[2], send);
+}
+
+SEC("tp_btf/sock_send_length")
+int on_sock_send_length_btf(__u64 *ctx)
+{
+	return on_sock_io_btf(ctx, true);
+}
+
+SEC("tp_btf/sock_recv_length")
+int on_sock_recv_length_btf(__u64 *ctx)
+{
+	return on_sock_io_btf(ctx, false);
 }
 
 /* The syscalls tracepoints' exit record (stable layout). */

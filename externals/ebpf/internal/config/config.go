@@ -43,6 +43,7 @@ type Config struct {
 	ProcessArgs     bool             // process_path and process_args tags
 	Select          procselect.Rules // which processes are observed
 	Netlog          Netlog           // bpf-netlog options
+	BPFStats        bool             // kernel run-time stats of our programs (costs every BPF run)
 }
 
 // Parse parses the arguments of `run` and checks them; usage goes to stderr.
@@ -71,6 +72,7 @@ func Parse(args []string, stderr io.Writer) (*Config, error) {
 	fs.StringVar(&c.Output, "output", "", "write line protocol to FILE (- for stdout) instead of posting it")
 	fs.StringVar(&c.PprofHost, "pprof-host", "127.0.0.1", "pprof listen host")
 	fs.StringVar(&c.PprofPort, "pprof-port", "", "pprof listen port (empty: no pprof server)")
+	fs.BoolVar(&c.BPFStats, "bpf-stats", false, "report the run count and time of our BPF programs (turns on kernel.bpf_stats_enabled, which adds two clock reads to every BPF program run on the host)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

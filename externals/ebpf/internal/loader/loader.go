@@ -117,6 +117,16 @@ func (s *Stack) Close() error {
 	return errors.Join(errs...)
 }
 
+// RawTracepointBTF attaches a tp_btf program (its target was resolved when
+// it was loaded) to the tracepoint it names, with an error saying which.
+func RawTracepointBTF(prog *ebpf.Program, name string) (link.Link, error) {
+	l, err := link.AttachTracing(link.TracingOptions{Program: prog})
+	if err != nil {
+		return nil, fmt.Errorf("attach tp_btf/%s: %w", name, err)
+	}
+	return l, nil
+}
+
 // EnableRunStats turns on per-program run time and count (the
 // kernel.bpf_stats_enabled sysctl) for as long as the returned closer is
 // open, so the collector can report its own in-kernel overhead.

@@ -15,6 +15,9 @@ type Hook struct {
 	WithoutIt    string // what is lost when it is missing
 	prog         func(*netflowObjects) *ebpf.Program
 	recvExit     bool // finishes unconnected UDP recvs (udp_recv_at_exit needs all of them)
+	// btf, when set, is the same program as a BTF raw tracepoint (tp_btf),
+	// attached instead of prog where the kernel supports it: cheaper per run.
+	btf func(*netflowObjects) *ebpf.Program
 }
 
 // recvExitLoss is what is lost without one of the recv exits: the sender
@@ -26,23 +29,25 @@ const recvExitLoss = "UDP received on unconnected sockets (servers, sendto/recvf
 func Hooks() []Hook {
 	return []Hook{
 		{"sock", "inet_sock_set_state", true, "no TCP connections at all",
-			func(o *netflowObjects) *ebpf.Program { return o.OnInetSockSetState }, false},
+			func(o *netflowObjects) *ebpf.Program { return o.OnInetSockSetState }, false, nil},
 		{"tcp", "tcp_retransmit_skb", false, "retransmits of idle connections show up only when they send, receive or close",
-			func(o *netflowObjects) *ebpf.Program { return o.OnTcpRetransmitSkb }, false},
+			func(o *netflowObjects) *ebpf.Program { return o.OnTcpRetransmitSkb }, false, nil},
 		{"sock", "sock_send_length", false, "no UDP flows, no pid for accepted TCP connections, TCP counters only at close",
-			func(o *netflowObjects) *ebpf.Program { return o.OnSockSendLength }, false},
+			func(o *netflowObjects) *ebpf.Program { return o.OnSockSendLength }, false,
+			func(o *netflowObjects) *ebpf.Program { return o.OnSockSendLengthBtf }},
 		{"sock", "sock_recv_length", false, "no received UDP bytes, fewer pids for accepted TCP connections",
-			func(o *netflowObjects) *ebpf.Program { return o.OnSockRecvLength }, false},
+			func(o *netflowObjects) *ebpf.Program { return o.OnSockRecvLength }, false,
+			func(o *netflowObjects) *ebpf.Program { return o.OnSockRecvLengthBtf }},
 		{"syscalls", "sys_exit_accept4", false, "an accepted connection closed without any send or receive keeps pid 0",
-			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitAccept4 }, false},
+			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitAccept4 }, false, nil},
 		{"syscalls", "sys_exit_accept", false, "an accepted connection closed without any send or receive keeps pid 0",
-			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitAccept }, false},
+			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitAccept }, false, nil},
 		{"syscalls", "sys_exit_recvfrom", false, recvExitLoss,
-			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvfrom }, true},
+			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvfrom }, true, nil},
 		{"syscalls", "sys_exit_recvmsg", false, recvExitLoss,
-			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvmsg }, true},
+			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvmsg }, true, nil},
 		{"syscalls", "sys_exit_recvmmsg", false, recvExitLoss,
-			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvmmsg }, true},
+			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvmmsg }, true, nil},
 	}
 }
 

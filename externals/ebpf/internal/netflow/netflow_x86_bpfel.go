@@ -14,14 +14,15 @@ import (
 )
 
 type netflowConn struct {
-	_       structs.HostLayout
-	Tuple   netflowFlowTuple
-	Stats   netflowTcpStats
-	StartNs uint64
-	Pid     uint32
-	Role    uint8
-	Pad     [3]uint8
-	Comm    [16]int8
+	_           structs.HostLayout
+	Tuple       netflowFlowTuple
+	Stats       netflowTcpStats
+	StartNs     uint64
+	RefreshedNs uint64
+	Pid         uint32
+	Role        uint8
+	Pad         [3]uint8
+	Comm        [16]int8
 }
 
 type netflowConnCloseEvent struct {
@@ -150,7 +151,9 @@ const (
 	netflowMapUdpRecvPending       = "udp_recv_pending"
 	netflowProgOnInetSockSetState  = "on_inet_sock_set_state"
 	netflowProgOnSockRecvLength    = "on_sock_recv_length"
+	netflowProgOnSockRecvLengthBtf = "on_sock_recv_length_btf"
 	netflowProgOnSockSendLength    = "on_sock_send_length"
+	netflowProgOnSockSendLengthBtf = "on_sock_send_length_btf"
 	netflowProgOnSysExitAccept     = "on_sys_exit_accept"
 	netflowProgOnSysExitAccept4    = "on_sys_exit_accept4"
 	netflowProgOnSysExitRecvfrom   = "on_sys_exit_recvfrom"
@@ -215,15 +218,17 @@ type netflowSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type netflowProgramSpecs struct {
-	OnInetSockSetState *ebpf.ProgramSpec `ebpf:"on_inet_sock_set_state"`
-	OnSockRecvLength   *ebpf.ProgramSpec `ebpf:"on_sock_recv_length"`
-	OnSockSendLength   *ebpf.ProgramSpec `ebpf:"on_sock_send_length"`
-	OnSysExitAccept    *ebpf.ProgramSpec `ebpf:"on_sys_exit_accept"`
-	OnSysExitAccept4   *ebpf.ProgramSpec `ebpf:"on_sys_exit_accept4"`
-	OnSysExitRecvfrom  *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvfrom"`
-	OnSysExitRecvmmsg  *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmmsg"`
-	OnSysExitRecvmsg   *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmsg"`
-	OnTcpRetransmitSkb *ebpf.ProgramSpec `ebpf:"on_tcp_retransmit_skb"`
+	OnInetSockSetState  *ebpf.ProgramSpec `ebpf:"on_inet_sock_set_state"`
+	OnSockRecvLength    *ebpf.ProgramSpec `ebpf:"on_sock_recv_length"`
+	OnSockRecvLengthBtf *ebpf.ProgramSpec `ebpf:"on_sock_recv_length_btf"`
+	OnSockSendLength    *ebpf.ProgramSpec `ebpf:"on_sock_send_length"`
+	OnSockSendLengthBtf *ebpf.ProgramSpec `ebpf:"on_sock_send_length_btf"`
+	OnSysExitAccept     *ebpf.ProgramSpec `ebpf:"on_sys_exit_accept"`
+	OnSysExitAccept4    *ebpf.ProgramSpec `ebpf:"on_sys_exit_accept4"`
+	OnSysExitRecvfrom   *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvfrom"`
+	OnSysExitRecvmmsg   *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmmsg"`
+	OnSysExitRecvmsg    *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmsg"`
+	OnTcpRetransmitSkb  *ebpf.ProgramSpec `ebpf:"on_tcp_retransmit_skb"`
 }
 
 // netflowMapSpecs contains maps before they are loaded into the kernel.
@@ -333,22 +338,26 @@ type netflowVariables struct {
 //
 // It can be passed to loadNetflowObjects or ebpf.CollectionSpec.LoadAndAssign.
 type netflowPrograms struct {
-	OnInetSockSetState *ebpf.Program `ebpf:"on_inet_sock_set_state"`
-	OnSockRecvLength   *ebpf.Program `ebpf:"on_sock_recv_length"`
-	OnSockSendLength   *ebpf.Program `ebpf:"on_sock_send_length"`
-	OnSysExitAccept    *ebpf.Program `ebpf:"on_sys_exit_accept"`
-	OnSysExitAccept4   *ebpf.Program `ebpf:"on_sys_exit_accept4"`
-	OnSysExitRecvfrom  *ebpf.Program `ebpf:"on_sys_exit_recvfrom"`
-	OnSysExitRecvmmsg  *ebpf.Program `ebpf:"on_sys_exit_recvmmsg"`
-	OnSysExitRecvmsg   *ebpf.Program `ebpf:"on_sys_exit_recvmsg"`
-	OnTcpRetransmitSkb *ebpf.Program `ebpf:"on_tcp_retransmit_skb"`
+	OnInetSockSetState  *ebpf.Program `ebpf:"on_inet_sock_set_state"`
+	OnSockRecvLength    *ebpf.Program `ebpf:"on_sock_recv_length"`
+	OnSockRecvLengthBtf *ebpf.Program `ebpf:"on_sock_recv_length_btf"`
+	OnSockSendLength    *ebpf.Program `ebpf:"on_sock_send_length"`
+	OnSockSendLengthBtf *ebpf.Program `ebpf:"on_sock_send_length_btf"`
+	OnSysExitAccept     *ebpf.Program `ebpf:"on_sys_exit_accept"`
+	OnSysExitAccept4    *ebpf.Program `ebpf:"on_sys_exit_accept4"`
+	OnSysExitRecvfrom   *ebpf.Program `ebpf:"on_sys_exit_recvfrom"`
+	OnSysExitRecvmmsg   *ebpf.Program `ebpf:"on_sys_exit_recvmmsg"`
+	OnSysExitRecvmsg    *ebpf.Program `ebpf:"on_sys_exit_recvmsg"`
+	OnTcpRetransmitSkb  *ebpf.Program `ebpf:"on_tcp_retransmit_skb"`
 }
 
 func (p *netflowPrograms) Close() error {
 	return _NetflowClose(
 		p.OnInetSockSetState,
 		p.OnSockRecvLength,
+		p.OnSockRecvLengthBtf,
 		p.OnSockSendLength,
+		p.OnSockSendLengthBtf,
 		p.OnSysExitAccept,
 		p.OnSysExitAccept4,
 		p.OnSysExitRecvfrom,

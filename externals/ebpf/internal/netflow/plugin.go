@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
 
@@ -51,6 +52,7 @@ type Plugin struct {
 	objects loader.Stack // maps, programs, reader: closed by Close
 	links   loader.Stack // attachments: closed by Stop
 	reader  *ringbuf.Reader
+	useBTF  bool // the send/recv hooks attach as tp_btf (see plan)
 	degrade []string
 
 	queue     chan netflowConnCloseEvent
@@ -98,8 +100,10 @@ func (p *Plugin) Load() error {
 	if err := p.l7.configure(spec); err != nil {
 		return fmt.Errorf("ebpf-net: %w", err)
 	}
-	if stubbed := stubUnattachable(spec); len(stubbed) > 0 {
-		p.log.Info("ebpf-net: programs this kernel cannot attach are not loaded", "programs", stubbed)
+	var stubbed []string
+	p.useBTF, stubbed = plan(spec)
+	if len(stubbed) > 0 {
+		p.log.Debug("ebpf-net: programs not used on this kernel are loaded as stubs", "programs", stubbed)
 	}
 	if err := spec.LoadAndAssign(&p.objs, nil); err != nil {
 		var ve *ebpf.VerifierError
@@ -130,7 +134,13 @@ func (p *Plugin) Start(ctx context.Context) error {
 		if h.recvExit {
 			recvExits++
 		}
-		l, err := loader.Tracepoint(h.prog(&p.objs), h.Group, h.Event)
+		var l link.Link
+		var err error
+		if h.btf != nil && p.useBTF {
+			l, err = loader.RawTracepointBTF(h.btf(&p.objs), h.Event)
+		} else {
+			l, err = loader.Tracepoint(h.prog(&p.objs), h.Group, h.Event)
+		}
 		if err != nil {
 			if h.Required {
 				p.links.Close()

@@ -69,6 +69,9 @@ func (p *Plugin) programs() []*ebpf.Program {
 	var progs []*ebpf.Program
 	for _, h := range Hooks() {
 		progs = append(progs, h.prog(&p.objs))
+		if h.btf != nil { // whichever of the pair runs; the other is a stub
+			progs = append(progs, h.btf(&p.objs))
+		}
 	}
 	return progs
 }
