@@ -15,7 +15,7 @@ import (
 type selfStats struct {
 	events, decodeErrors, queueDrops, points atomic.Uint64
 
-	last map[string]uint64 // cumulative values at the previous report
+	report measure.SelfCounters
 }
 
 func (p *Plugin) selfPoint(now time.Time) lp.Point {
@@ -39,17 +39,7 @@ func (p *Plugin) selfPoint(now time.Time) lp.Point {
 	cur["bpf_run_count"], cur["bpf_run_time_ns"] = runs, ns
 	p.l7.stats(cur)
 
-	pt := lp.Point{Name: measure.Collector.Name, Time: now,
-		Tags: append([]lp.Tag{{Key: "plugin", Value: p.Name()}}, p.cfg.Tags...)}
-	for _, f := range measure.Collector.Fields {
-		v, ok := cur[f.Name]
-		if !ok {
-			continue
-		}
-		pt.Fields = append(pt.Fields, lp.Int(f.Name, int64(v-s.last[f.Name])))
-	}
-	s.last = cur
-	return pt
+	return s.report.Point(p.Name(), p.cfg.Tags, now, cur)
 }
 
 // kernelDrops sums one reason's per-CPU counter.
