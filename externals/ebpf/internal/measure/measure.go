@@ -4,8 +4,11 @@
 package measure
 
 import (
+	"slices"
 	"sort"
 	"sync"
+
+	"netobs.local/agent/externals/ebpf/internal/lp"
 )
 
 // Type is a field's line-protocol type.
@@ -90,4 +93,19 @@ func All() []*Measurement {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// Complete returns tags, then "N/A" for every tag m declares that neither
+// tags nor extra carries, then extra: a point of m always has all its tags,
+// whatever its source could tell.
+func (m *Measurement) Complete(tags, extra []lp.Tag) []lp.Tag {
+	has := func(ts []lp.Tag, key string) bool {
+		return slices.ContainsFunc(ts, func(t lp.Tag) bool { return t.Key == key })
+	}
+	for _, t := range m.Tags {
+		if !has(tags, t.Name) && !has(extra, t.Name) {
+			tags = append(tags, lp.Tag{Key: t.Name, Value: "N/A"})
+		}
+	}
+	return append(tags, extra...)
 }

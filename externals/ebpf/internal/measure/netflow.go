@@ -1,5 +1,7 @@
 package measure
 
+import "netobs.local/agent/externals/ebpf/internal/lp"
+
 // Netflow is the ebpf-net plugin's per-interval connection aggregate.
 var Netflow = Register(Measurement{
 	Name:     "netflow",
@@ -59,4 +61,32 @@ func withK8s(tags []Tag, prefixes ...string) []Tag {
 	}
 	sortTags(tags)
 	return tags
+}
+
+// FlowCounts are one netflow series' counters over an interval, counted by
+// sockets (ebpf-net) or from packets (bpf-netlog).
+type FlowCounts struct {
+	BytesRead, BytesWritten          uint64
+	Retransmits, Established, Closed uint64 // TCP only
+	RTTSum, RTTN                     uint64 // µs, over RTTN samples
+	RTTVarSum                        uint64 // µs, over RTTN samples; see Fields
+}
+
+// Fields are the netflow fields: the TCP ones only for tcp, rtt only when
+// there was a sample, rtt_var only when withVar (a packet capture has one
+// handshake sample, which has no variance).
+func (c *FlowCounts) Fields(tcp, withVar bool) []lp.Field {
+	fields := []lp.Field{lp.Int("bytes_read", int64(c.BytesRead)), lp.Int("bytes_written", int64(c.BytesWritten))}
+	if !tcp {
+		return fields
+	}
+	fields = append(fields, lp.Int("retransmits", int64(c.Retransmits)),
+		lp.Int("tcp_established", int64(c.Established)), lp.Int("tcp_closed", int64(c.Closed)))
+	if c.RTTN > 0 {
+		fields = append(fields, lp.Int("rtt", int64(c.RTTSum/c.RTTN)))
+		if withVar {
+			fields = append(fields, lp.Int("rtt_var", int64(c.RTTVarSum/c.RTTN)))
+		}
+	}
+	return fields
 }

@@ -214,30 +214,10 @@ func netflowPoint(k groupKey, g *group, now time.Time, extra []lp.Tag) lp.Point 
 	if k.domain != "" {
 		tags = append(tags, lp.Tag{Key: "dst_domain", Value: k.domain})
 	}
-	for _, t := range measure.Netflow.Tags { // the tags we cannot know yet are N/A
-		if !hasTag(tags, t.Name) && !hasTag(extra, t.Name) {
-			tags = append(tags, lp.Tag{Key: t.Name, Value: "N/A"})
-		}
-	}
-	tags = append(tags, extra...)
-	fields := []lp.Field{lp.Int("bytes_read", int64(g.bytesRead)), lp.Int("bytes_written", int64(g.bytesWritten))}
-	if g.tcp {
-		fields = append(fields, lp.Int("retransmits", int64(g.retransmits)),
-			lp.Int("tcp_established", int64(g.established)), lp.Int("tcp_closed", int64(g.closed)))
-		if g.rttN > 0 {
-			fields = append(fields, lp.Int("rtt", int64(g.rttSum/g.rttN)), lp.Int("rtt_var", int64(g.rttVarSum/g.rttN)))
-		}
-	}
-	return lp.Point{Name: measure.Netflow.Name, Tags: tags, Fields: fields, Time: now}
-}
-
-func hasTag(tags []lp.Tag, key string) bool {
-	for _, t := range tags {
-		if t.Key == key {
-			return true
-		}
-	}
-	return false
+	c := measure.FlowCounts{BytesRead: g.bytesRead, BytesWritten: g.bytesWritten, Retransmits: g.retransmits,
+		Established: g.established, Closed: g.closed, RTTSum: g.rttSum, RTTVarSum: g.rttVarSum, RTTN: g.rttN}
+	return lp.Point{Name: measure.Netflow.Name, Tags: measure.Netflow.Complete(tags, extra),
+		Fields: c.Fields(g.tcp, true), Time: now}
 }
 
 // endpoints converts a kernel tuple to local and remote address:port.

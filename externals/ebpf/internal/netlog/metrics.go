@@ -97,28 +97,8 @@ func (m *metrics) netflowPoint(t flowtags.Tags, c *counts, now time.Time) lp.Poi
 	tags := make([]lp.Tag, 0, len(measure.Netflow.Tags)+len(m.extra))
 	tags = append(tags, lp.Tag{Key: "source", Value: measure.Netflow.Name}, lp.Tag{Key: "sub_source", Value: subSource})
 	tags = t.AppendNAT(t.Append(tags))
-	for _, d := range measure.Netflow.Tags {
-		if !hasTag(tags, d.Name) && !hasTag(m.extra, d.Name) {
-			tags = append(tags, lp.Tag{Key: d.Name, Value: "N/A"})
-		}
-	}
-	tags = append(tags, m.extra...)
-	fields := []lp.Field{lp.Int("bytes_read", int64(c.read)), lp.Int("bytes_written", int64(c.written))}
-	if t.Transport == "tcp" {
-		fields = append(fields, lp.Int("retransmits", int64(c.retrans)),
-			lp.Int("tcp_established", int64(c.established)), lp.Int("tcp_closed", int64(c.closed)))
-		if c.rttN > 0 {
-			fields = append(fields, lp.Int("rtt", int64(c.rttSum/c.rttN)))
-		}
-	}
-	return lp.Point{Name: measure.Netflow.Name, Tags: tags, Fields: fields, Time: now}
-}
-
-func hasTag(tags []lp.Tag, key string) bool {
-	for _, t := range tags {
-		if t.Key == key {
-			return true
-		}
-	}
-	return false
+	fc := measure.FlowCounts{BytesRead: c.read, BytesWritten: c.written, Retransmits: c.retrans,
+		Established: c.established, Closed: c.closed, RTTSum: c.rttSum, RTTN: c.rttN}
+	return lp.Point{Name: measure.Netflow.Name, Tags: measure.Netflow.Complete(tags, m.extra),
+		Fields: fc.Fields(t.Transport == "tcp", false), Time: now}
 }
