@@ -186,21 +186,7 @@ func TestEndToEnd(t *testing.T) {
 		Log:       true, Interval: time.Minute, Hostname: "h1",
 		Netns: []string{"/run/netns/" + n.a.Name}, Tick: 100 * time.Millisecond, Linger: 300 * time.Millisecond, Discover: time.Second,
 	}, sink, log)
-	if err := p.Load(); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			p.Stop()
-			p.Close()
-		}
-	}
-	defer stop()
+	stop := run(t, p)
 
 	const trace = "4bf92f3577b34da6a3ce929d0e0e4736"
 	direct := n.curl(t, "-H", "traceparent: 00-"+trace+"-00f067aa0ba902b7-01", "http://10.233.1.2:8080/hello.txt?q=1")
@@ -288,4 +274,20 @@ func TestEndToEnd(t *testing.T) {
 	if a, b := l7(direct, n.vethA), l7(missing, n.vethA); tag(a, "l7_traceid") == tag(b, "l7_traceid") {
 		t.Errorf("two requests share l7_traceid %s", tag(a, "l7_traceid"))
 	}
+}
+
+// run loads and starts p; the returned stop (also run at the test's end)
+// stops and closes it once, so a test can stop early to flush.
+func run(t *testing.T, p *Plugin) (stop func()) {
+	t.Helper()
+	if err := p.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop = func() { once.Do(func() { p.Stop(); p.Close() }) }
+	t.Cleanup(stop)
+	return stop
 }

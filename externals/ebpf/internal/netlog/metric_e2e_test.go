@@ -1,7 +1,6 @@
 package netlog
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -74,21 +73,7 @@ func TestMetricEndToEnd(t *testing.T) {
 		Netns: []string{"/run/netns/" + n.a.Name, "/run/netns/" + n.b.Name},
 		Tick:  100 * time.Millisecond, Linger: 300 * time.Millisecond, Discover: time.Second,
 	}, sink, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err := p.Load(); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			p.Stop()
-			p.Close()
-		}
-	}
-	defer stop()
+	stop := run(t, p)
 
 	var curlW, curlR int64
 	for _, args := range [][]string{
