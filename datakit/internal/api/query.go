@@ -49,9 +49,6 @@ func (s *Server) queryPoints(c *gin.Context) {
 		fail(c, aerr.status, aerr.code, aerr.msg)
 		return
 	}
-	out, err := point.AppendLP(nil, s.query.Query(q)...)
-	if err != nil {
-		s.log.Warn("encoding queried points", "err", err)
-	}
+	out := point.AppendLP(nil, s.query.Query(q)...)
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", out)
 }

@@ -143,10 +143,7 @@ func (s *Server) write(c *gin.Context) {
 		c.Status(http.StatusOK)
 		return
 	}
-	out, err := point.AppendLP(make([]byte, 0, 256*len(pts)), pts...)
-	if err != nil { // decoded points always encode; this is a bug
-		s.log.Error("encoding accepted points", "err", err)
-	}
+	out := point.AppendLP(make([]byte, 0, 256*len(pts)), pts...)
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", out)
 }
 

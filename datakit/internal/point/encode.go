@@ -78,8 +78,8 @@ func AppendTime(dst []byte, t time.Time) []byte {
 
 // AppendLP appends pts to dst as line protocol with nanosecond timestamps (a
 // zero Time is written without one). The points must be valid (as decoded,
-// or checked with Validate): names and keys non-empty, at least one field.
-func AppendLP(dst []byte, pts ...*Point) ([]byte, error) {
+// or built with the same rules): names and keys non-empty, at least one field.
+func AppendLP(dst []byte, pts ...*Point) []byte {
 	for _, p := range pts {
 		dst = AppendMeasurement(dst, p.Name)
 		for _, t := range p.Tags {
@@ -90,11 +90,11 @@ func AppendLP(dst []byte, pts ...*Point) ([]byte, error) {
 		}
 		dst = AppendTime(dst, p.Time)
 	}
-	return dst, nil
+	return dst
 }
 
 // String is the point as one line of line protocol, for logs and tests.
 func (p *Point) String() string {
-	b, _ := AppendLP(nil, p)
+	b := AppendLP(nil, p)
 	return string(b[:len(b)-1])
 }

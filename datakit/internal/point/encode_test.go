@@ -41,7 +41,7 @@ func FuzzAppendMatchesEncoder(f *testing.F) {
 		if err != nil {
 			return // the encoder refuses it: the decoder never produces it
 		}
-		got, _ := AppendLP(nil, p)
+		got := AppendLP(nil, p)
 		if string(got) != string(want) {
 			t.Fatalf("AppendLP wrote\n%q\nthe encoder\n%q", got, want)
 		}
@@ -63,7 +63,7 @@ func BenchmarkAppendLP(b *testing.B) {
 	b.Run("append", func(b *testing.B) {
 		buf := make([]byte, 0, 64<<10)
 		for i := 0; i < b.N; i++ {
-			buf, _ = AppendLP(buf[:0], pts...)
+			buf = AppendLP(buf[:0], pts...)
 		}
 	})
 }

@@ -29,17 +29,8 @@ type jsonPoint struct {
 	Time        any            `json:"time"`
 }
 
-// DecodeJSON decodes a JSON array of points; all or nothing, like DecodeLP.
-// Errors are *Error naming the array index and key.
-func DecodeJSON(r io.Reader, opt Options) ([]*Point, error) {
-	body, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	return DecodeJSONBytes(body, opt)
-}
-
-// DecodeJSONBytes is DecodeJSON over a body already in memory.
+// DecodeJSONBytes decodes a JSON array of points; all or nothing, like
+// DecodeLPBytes. Errors are *Error naming the array index and key.
 func DecodeJSONBytes(body []byte, opt Options) ([]*Point, error) {
 	// encoding/json would quietly turn invalid UTF-8 into U+FFFD.
 	if !utf8.Valid(body) {

@@ -110,16 +110,6 @@ func checkName(what, key, s string) *Error {
 	return nil
 }
 
-// Validate checks a fully built point against l (with defaults applied)
-// and against what line protocol can represent. Inputs that build points
-// in code can use it; the decoders apply the same rules.
-func Validate(p *Point, l Limits) error {
-	if err := validate(p, l.WithDefaults()); err != nil {
-		return err
-	}
-	return nil
-}
-
 func validate(p *Point, l Limits) *Error {
 	if err := checkName("measurement name", "", p.Name); err != nil {
 		return err

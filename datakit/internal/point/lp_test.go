@@ -198,10 +198,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := AppendLP(nil, pts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := AppendLP(nil, pts...)
 	want := "cpu,host=a\\ b,z=\\, b=false,f=1.5,i=-3i,s=\"q\\\"\\\\\\n\",u=7u 1700000000000000001\n"
 	if string(out) != want {
 		t.Fatalf("got  %q\nwant %q", out, want)

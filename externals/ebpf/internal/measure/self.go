@@ -18,6 +18,7 @@ var Collector = Register(Measurement{
 		{"kernel_drops", Int, "count", "Records the kernel could not reserve in the ring buffer (per-CPU drops map)"},
 		{"map_full_drops", Int, "count", "Connections or flows the kernel could not track because a map was full"},
 		{"queue_drops", Int, "count", "Records dropped because the userspace queue was full"},
+		{"table_drops", Int, "count", "Records, requests or series lost because a bounded userspace table was full (sockets, pending requests, per-interval series)"},
 		{"bpf_run_count", Int, "count", "BPF program runs (with --bpf-stats only: the kernel's run-time stats cost every BPF run on the host)"},
 		{"bpf_run_time_ns", Int, "ns", "BPF program run time (with --bpf-stats only)"},
 		{"points", Int, "count", "Points produced (plugins) or delivered (sender)"},

@@ -228,6 +228,8 @@ func (c *l7Capture) stats(cur map[string]uint64) {
 	cur["events"] += c.events.Load()
 	cur["decode_errors"] += c.decodeErrors.Load()
 	cur["kernel_drops"] += perCPUSum(c.objs.L7Drops, uint32(netflowL7DropReasonL7DROP_RINGBUF_FULL))
+	st := c.coll.Stats()
+	cur["table_drops"] += st.SocketsOverflow + st.PendingOverflow + st.HTTPSeriesOverflow + st.DNSSeriesOverflow
 }
 
 func perCPUSum(m *ebpf.Map, key uint32) uint64 {

@@ -50,6 +50,8 @@ type Plugin struct {
 	log   *slog.Logger
 	rules *filter.Rules
 	stats counters
+	// lastTableDrops is the metric path's cumulative overflow at the last self point.
+	lastTableDrops uint64
 
 	// netlog_metric only
 	metrics   *metrics
@@ -260,6 +262,18 @@ func (p *Plugin) emit(l4, l7 []lp.Point) {
 	}
 }
 
+// tableDrops is the period's count of flows and series the metric path's
+// bounded tables refused.
+func (p *Plugin) tableDrops() uint64 {
+	if p.metrics == nil {
+		return 0
+	}
+	total := p.metrics.overflows()
+	d := total - p.lastTableDrops
+	p.lastTableDrops = total
+	return d
+}
+
 // selfPoint reports the counters of the period as datakit_ebpf.
 func (p *Plugin) selfPoint(now time.Time) {
 	s := &p.stats
@@ -272,6 +286,7 @@ func (p *Plugin) selfPoint(now time.Time) {
 			lp.Int("kernel_drops", int64(s.kernelDrops.Swap(0))),
 			lp.Int("map_full_drops", int64(s.connDrops.Swap(0))),
 			lp.Int("points", int64(s.points.Swap(0))),
+			lp.Int("table_drops", int64(p.tableDrops())),
 		},
 		Time: now,
 	}
