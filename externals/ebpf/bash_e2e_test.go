@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,16 +30,12 @@ func TestBashLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := testenv.StartCmd(t, cmd)
+	// script runs the command through $SHELL or /bin/sh; dash forks for it
+	// rather than exec'ing, so bash may be a grandchild.
 	var shell int
 	testenv.Eventually(t, 10*time.Second, "bash under script", func() bool {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", p.Pid(), p.Pid()))
-		f := strings.Fields(string(b))
-		if len(f) == 1 {
-			exe, _ := os.Readlink("/proc/" + f[0] + "/exe")
-			shell, _ = strconv.Atoi(f[0])
-			return strings.HasSuffix(exe, "/bash")
-		}
-		return false
+		shell = descendantRunning(p.Pid(), "/bash")
+		return shell != 0
 	})
 	commands := []string{"echo netobs-one", "true netobs-two && cd /", "printf '%s\\n' netobs-three | cat"}
 	for _, c := range commands {
@@ -61,6 +58,25 @@ func TestBashLog(t *testing.T) {
 			t.Errorf("point %d: %v, want cmd %q, pid %d, user nobody", i, f, commands[i], shell)
 		}
 	}
+}
+
+// descendantRunning returns the first process below pid whose executable
+// path ends with suffix, or 0.
+func descendantRunning(pid int, suffix string) int {
+	lists, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, l := range lists {
+		b, _ := os.ReadFile(l) // processes come and go meanwhile
+		for _, f := range strings.Fields(string(b)) {
+			c, _ := strconv.Atoi(f)
+			if exe, _ := os.Readlink("/proc/" + f + "/exe"); strings.HasSuffix(exe, suffix) {
+				return c
+			}
+			if d := descendantRunning(c, suffix); d != 0 {
+				return d
+			}
+		}
+	}
+	return 0
 }
 
 // bashPoints returns the string fields (and host tag) of the bash points
