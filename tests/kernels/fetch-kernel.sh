@@ -41,9 +41,16 @@ apt_opts() {
 apt_update() {
   local suite=$1 d; d=$(apt_dir "$suite")
   mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" >"$d/sources.list"
-  # shellcheck disable=SC2046
-  apt-get $(apt_opts "$suite") update >&2
+  # A suite past its end of life (bullseye after its LTS) moves from the
+  # mirrors to archive.debian.org, whose Release files are no longer renewed.
+  local mirror
+  for mirror in http://deb.debian.org/debian http://archive.debian.org/debian; do
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" >"$d/sources.list"
+    # shellcheck disable=SC2046
+    apt-get $(apt_opts "$suite") -o Acquire::Check-Valid-Until=false update >&2 && return 0
+    echo "fetch-kernel: $suite not found at $mirror" >&2
+  done
+  return 1
 }
 
 fetch() {

@@ -74,13 +74,28 @@ func TestFeaturesTable(t *testing.T) {
 	}
 
 	want := map[string]bool{
-		"(kernel) / tp_btf raw tracepoints":                             atLeast(maj, min, 5, 5),
-		"(kernel) / kernel BTF (CO-RE)":                                 true,
-		"ebpf-net / map ringbuf":                                        atLeast(maj, min, 5, 8),
-		"ebpf-net / tracepoint sock/inet_sock_set_state":                true,
-		"ebpf-net / tracepoint sock/sock_send_length":                   atLeast(maj, min, 6, 3),
-		"ebpf-net / tracepoint sock/sock_recv_length":                   atLeast(maj, min, 6, 3),
-		"ebpf-net / helper bpf_task_pt_regs (UDP sendto/sendmsg peers)": atLeast(maj, min, 5, 15),
+		"(kernel) / tp_btf raw tracepoints":                                 atLeast(maj, min, 5, 5),
+		"(kernel) / kernel BTF (CO-RE)":                                     true,
+		"ebpf-net / map ringbuf":                                            atLeast(maj, min, 5, 8),
+		"ebpf-net / hook tcp state changes":                                 true,
+		"ebpf-net / hook socket sends":                                      true,
+		"ebpf-net / hook socket receives":                                   true,
+		"ebpf-net / helper bpf_task_pt_regs (else the stack-top registers)": atLeast(maj, min, 5, 15),
+	}
+	// The way sends and receives are observed: the tracepoints from 6.3
+	// (as tp_btf), fexit on the inet functions before.
+	via := map[string]string{
+		"ebpf-net / hook socket sends":    "on: via tp_btf sock_send_length",
+		"ebpf-net / hook socket receives": "on: via tp_btf sock_recv_length",
+	}
+	if !atLeast(maj, min, 6, 3) {
+		via["ebpf-net / hook socket sends"] = "on: via fexit inet_sendmsg+inet6_sendmsg (tp_btf sock_send_length: "
+		via["ebpf-net / hook socket receives"] = "on: via fexit inet_recvmsg+inet6_recvmsg (tp_btf sock_recv_length: "
+	}
+	for row, prefix := range via {
+		if got := rows[row]; !strings.HasPrefix(got, prefix) {
+			t.Errorf("kernel %s: %s is %q, want %q...", release, row, got, prefix)
+		}
 	}
 	switch {
 	case strings.HasSuffix(release, "-amd64"): // Debian's kernels

@@ -2,13 +2,18 @@ package guest
 
 import (
 	"errors"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	ebpffeatures "github.com/cilium/ebpf/features"
 	"github.com/cilium/ebpf/rlimit"
 
 	"netobs.local/agent/tests/testenv"
@@ -18,6 +23,13 @@ import (
 // its objects with by default (httpflow on: payload capture on every TCP
 // socket), so the verifier sees the code paths users run.
 var collectorDefaults = map[string]any{"l7_enabled": true, "l7_tcp_all": true}
+
+// collectorProbed are the settings the collector derives from the kernel.
+func collectorProbed() map[string]any {
+	return map[string]any{
+		"have_task_pt_regs": ebpffeatures.HaveProgramHelper(ebpf.TracePoint, asm.FnTaskPtRegs) == nil,
+	}
+}
 
 // bpfObjects are the collector's committed BPF objects: from the working
 // tree on the host, from /bin in a guest (test-kernels.sh copies them).
@@ -35,20 +47,22 @@ func bpfObjects(t *testing.T) []string {
 }
 
 // dependsOn are programs the collector loads only together with another
-// hook: the recv exits finish what sock_recv_length starts, so without it
-// the collector does not load them (netflow's stubUnattachable).
-var dependsOn = map[string]string{
-	"on_sys_exit_recvfrom": "tracepoint/sock/sock_recv_length",
-	"on_sys_exit_recvmsg":  "tracepoint/sock/sock_recv_length",
-	"on_sys_exit_recvmmsg": "tracepoint/sock/sock_recv_length",
+// hook (any of the listed): the recv exits finish what a receive hook
+// starts, so without one the collector does not load them (netflow's plan).
+var dependsOn = map[string][]string{
+	"on_sys_exit_recvfrom": recvHooks,
+	"on_sys_exit_recvmsg":  recvHooks,
+	"on_sys_exit_recvmmsg": recvHooks,
 }
+
+var recvHooks = []string{"tracepoint/sock/sock_recv_length", "fexit/inet_recvmsg"}
 
 // hookPresent reports whether the kernel has the program's attach point,
 // from its ELF section ("tracepoint/group/event", "raw_tracepoint/name",
 // "uretprobe/sym": uprobes attach to user binaries, present everywhere),
-// and the hook it depends on, if any.
+// and one of the hooks it depends on, if any.
 func hookPresent(prog, section string) bool {
-	if dep, ok := dependsOn[prog]; ok && !hookPresent("", dep) {
+	if deps, ok := dependsOn[prog]; ok && !slices.ContainsFunc(deps, func(d string) bool { return hookPresent("", d) }) {
 		return false
 	}
 	kind, target, _ := strings.Cut(section, "/")
@@ -62,7 +76,22 @@ func hookPresent(prog, section string) bool {
 		return len(m) > 0
 	case "raw_tracepoint", "raw_tp":
 		return true // every raw tracepoint we use is older than our oldest kernel
+	case "fentry", "fexit":
+		return trampolineOn(kind, target)
 	}
+	return true
+}
+
+// trampolineOn reports whether a fentry/fexit program can attach to the
+// kernel function target: this project's hosts refuse them (EPERM).
+func trampolineOn(kind, target string) bool {
+	at := map[string]ebpf.AttachType{"fentry": ebpf.AttachTraceFEntry, "fexit": ebpf.AttachTraceFExit}[kind]
+	p, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.Tracing, AttachType: at, AttachTo: target, License: "GPL",
+		Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}})
+	if err != nil {
+		return false
+	}
+	p.Close()
 	return true
 }
 
@@ -81,7 +110,9 @@ func TestProgramsLoad(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", obj, err)
 		}
-		for name, v := range collectorDefaults {
+		settings := collectorProbed()
+		maps.Copy(settings, collectorDefaults)
+		for name, v := range settings {
 			if vs, ok := spec.Variables[name]; ok {
 				if err := vs.Set(v); err != nil {
 					t.Fatalf("%s: setting %s: %v", obj, name, err)
@@ -125,6 +156,9 @@ func loadAlone(spec *ebpf.CollectionSpec, prog string) error {
 	}
 	var ve *ebpf.VerifierError
 	if errors.As(err, &ve) {
+		if os.Getenv("VERIFIER_LOG") != "" { // the whole log, for tests/.cache/kernels/results
+			fmt.Fprintf(os.Stderr, "verifier log of %s:\n%+v\n", prog, ve)
+		}
 		for i := len(ve.Log) - 1; i >= 0; i-- {
 			line := ve.Log[i]
 			if !strings.HasPrefix(line, "processed ") && !strings.HasPrefix(line, "verification time") && !strings.HasPrefix(line, "stack depth") {

@@ -6,8 +6,7 @@
  *
  * Every send/recv that moved bytes on a TCP or UDP socket becomes one
  * struct l7_event carrying the first l7_cap_bytes bytes of the buffer,
- * read from user memory with the syscall's own arguments
- * (bpf_task_pt_regs). The tracepoints fire at the end of
+ * read from user memory with the syscall's own arguments (syscall.h). The tracepoints fire at the end of
  * sock_sendmsg/sock_recvmsg, so on recv the bytes are already in the
  * user's buffer. Userspace (internal/l7) parses; the kernel only copies.
  *
@@ -137,12 +136,16 @@ static __always_inline __u64 sock_id(struct sock *sk, __u8 proto)
 }
 
 #if defined(__TARGET_ARCH_x86)
-#define NR_READ 0
-#define NR_WRITE 1
-#define NR_READV 19
-#define NR_WRITEV 20
-#define NR_SENDMMSG 307
 #define L7_MAX_IOV 4
+
+/*
+ * bound_reg clamps v to max in the register that carries it on. The
+ * verifier of 6.1 and older learns a bound only for the copy of a value a
+ * check was made on, and clang checks one copy and passes another (a
+ * stack reload), so a C check never reaches the helper's argument. Where
+ * the checks before have already bounded v, this changes no value.
+ */
+#define bound_reg(v, max) asm volatile("if %[r] <= %[m] goto +1; %[r] = %[m]" : [r] "+r"(v) : [m] "i"(max))
 
 /*
  * l7_gather copies up to limit bytes from the first L7_MAX_IOV iovecs into
@@ -161,8 +164,8 @@ static __always_inline __u64 l7_gather(struct l7_scratch_buf *b, const struct io
 		__u64 n = iov.iov_len;
 		if (n > limit - off)
 			n = limit - off;
-		if (n > L7_MAX_CAP || off > L7_MAX_CAP)
-			break;
+		bound_reg(off, L7_MAX_CAP);
+		bound_reg(n, L7_MAX_CAP);
 		if (bpf_probe_read_user(&b->e.payload[off], n, iov.iov_base))
 			break;
 		off += n;
@@ -189,28 +192,29 @@ static __always_inline __u32 l7_mmsg_index(__u64 vec, __u64 vlen)
  * sendmmsg and recvmmsg. Anything else (sendfile, splice, io_uring) has no
  * buffer we can name: the event carries no payload.
  */
-static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, struct pt_regs *regs, long nr, __u64 limit)
+static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, const struct syscall *s, __u64 limit)
 {
 	struct user_msghdr msg = {};
-	const void *arg = (const void *)regs->si;
+	const void *arg = (const void *)s->buf;
 	__u64 n;
-	switch (nr) {
+	switch (s->nr) {
 	case NR_READ:
 	case NR_WRITE:
 	case NR_SENDTO:
 	case NR_RECVFROM:
-		n = regs->dx; /* recv with MSG_TRUNC returns more than the buffer */
+		n = s->len; /* recv with MSG_TRUNC returns more than the buffer */
 		if (n > limit)
 			n = limit;
-		if (n > L7_MAX_CAP || bpf_probe_read_user(b->e.payload, n, arg))
+		bound_reg(n, L7_MAX_CAP);
+		if (bpf_probe_read_user(b->e.payload, n, arg))
 			return 0;
 		return n;
 	case NR_READV:
 	case NR_WRITEV:
-		return l7_gather(b, arg, regs->dx, limit);
+		return l7_gather(b, arg, s->len, limit);
 	case NR_SENDMMSG:
 	case NR_RECVMMSG:
-		arg += l7_mmsg_index((__u64)arg, regs->dx) * sizeof(struct mmsghdr);
+		arg += l7_mmsg_index((__u64)arg, s->len) * sizeof(struct mmsghdr);
 		/* fall through: an mmsghdr starts with its user_msghdr */
 	case NR_SENDMSG:
 	case NR_RECVMSG:
@@ -222,7 +226,7 @@ static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, struct pt
 }
 
 #else
-static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, struct pt_regs *regs, long nr, __u64 limit) { return 0; }
+static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, const struct syscall *s, __u64 limit) { return 0; }
 #endif
 
 static __always_inline bool l7_wanted(const struct flow_tuple *t)
@@ -234,11 +238,11 @@ static __always_inline bool l7_wanted(const struct flow_tuple *t)
 
 /*
  * l7_emit sends one event for sk. ts is when the syscall completed, ret
- * the bytes it moved; regs/nr name the syscall whose buffer holds them
- * (no payload when regs is NULL). The tuple is complete.
+ * the bytes it moved; s is the syscall whose buffer holds them (no
+ * payload when s->nr is -1). The tuple is complete.
  */
 static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow_tuple *t, __u8 dir,
-				    __u64 ts, int ret, struct pt_regs *regs, long nr, const struct conn *c)
+				    __u64 ts, int ret, const struct syscall *s, const struct conn *c)
 {
 	__u32 zero = 0;
 	struct l7_scratch_buf *b = bpf_map_lookup_elem(&l7_scratch, &zero);
@@ -265,11 +269,11 @@ static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow
 		process_comm(&e->comm);
 
 	__u64 n = 0;
-	if (regs && ret > 0) {
+	if (s->nr >= 0 && ret > 0) {
 		__u64 limit = ret;
 		if (limit > l7_cap_bytes)
 			limit = l7_cap_bytes;
-		n = l7_copy_payload(b, regs, nr, limit);
+		n = l7_copy_payload(b, s, limit);
 		if (n > L7_MAX_CAP)
 			n = L7_MAX_CAP;
 	}
@@ -300,13 +304,13 @@ static __always_inline void l7_on_io(struct sock *sk, __u8 proto, int ret, bool 
 		read_tuple(sk, &t, proto);
 	if (!l7_wanted(&t))
 		return;
-	if (send && proto == PROTO_UDP && t.dport == 0) /* unconnected: the peer is in the syscall */
-		read_send_peer(&t);
+	struct syscall s;
+	bool in_syscall = current_syscall(&s);
+	if (in_syscall && send && proto == PROTO_UDP && t.dport == 0) /* unconnected: the peer is in the syscall */
+		read_syscall_peer(&s, &t);
 	if (skip_tuple(&t))
 		return;
-	struct pt_regs *regs = user_regs();
-	long nr = regs ? regs->orig_ax : -1;
-	l7_emit(sk, id, &t, send ? L7_SEND : L7_RECV, bpf_ktime_get_ns(), ret, regs, nr, c);
+	l7_emit(sk, id, &t, send ? L7_SEND : L7_RECV, bpf_ktime_get_ns(), ret, &s, c);
 }
 
 /*
@@ -327,11 +331,11 @@ static __always_inline bool l7_wants_recv(struct sock *sk)
  * arrived (sock_recv_length).
  */
 static __always_inline void l7_finish_recv(struct sock *sk, const struct flow_tuple *t, __u64 ts, long ret,
-					   struct pt_regs *regs, long nr)
+					   const struct syscall *s)
 {
 	if (!l7_enabled || skip_tuple(t))
 		return;
-	l7_emit(sk, sock_id(sk, PROTO_UDP), t, L7_RECV, ts, ret, regs, nr, 0);
+	l7_emit(sk, sock_id(sk, PROTO_UDP), t, L7_RECV, ts, ret, s, 0);
 }
 
 /* l7_on_close tells userspace a TCP socket is gone (from inet_sock_set_state). */
@@ -347,7 +351,8 @@ static __always_inline void l7_on_close(struct sock *sk)
 		return;
 	if (!l7_wanted(&t) || skip_tuple(&t))
 		return;
-	l7_emit(sk, id, &t, L7_CLOSE, bpf_ktime_get_ns(), 0, 0, -1, 0);
+	struct syscall none = {.nr = -1};
+	l7_emit(sk, id, &t, L7_CLOSE, bpf_ktime_get_ns(), 0, &none, 0);
 }
 
 #endif /* L7CAPTURE_H */

@@ -5,9 +5,11 @@
  * Design: counters live in the kernel (the conns and udp_flows maps) and
  * userspace reads them once per interval; the ring buffer carries only one
  * record per closed TCP connection, so the per-packet cost is a map lookup
- * and a few CO-RE reads. No kprobe and no fentry: every hook here is a
- * stable tracepoint, so the program loads on kernels built without
- * CONFIG_KPROBES or without BPF trampolines.
+ * and a few CO-RE reads. No kprobe: every hook is a stable tracepoint,
+ * except the fexit fallback for sends and receives on kernels before 6.3
+ * (on_inet_io), which the loader attaches only where those tracepoints are
+ * missing, so the object loads on kernels built without CONFIG_KPROBES or
+ * without BPF trampolines.
  */
 #include "netobs.h"
 #include "bpf_tracing.h"
@@ -183,84 +185,18 @@ static __always_inline void track_conn(struct sock *sk, __u8 role, bool in_proce
 		count_drop(DROP_CONN_MAP_FULL);
 }
 
-#if defined(__TARGET_ARCH_x86)
-#define NR_SENDTO 44
-#define NR_RECVFROM 45
-#define NR_SENDMSG 46
-#define NR_RECVMSG 47
-#define NR_RECVMMSG 299
-#define PF_KTHREAD_FLAG 0x00200000
-#define PF_IO_WORKER_FLAG 0x00000010
-
-/* user_regs are the registers of the running syscall; NULL in kernel threads. */
-static __always_inline struct pt_regs *user_regs(void)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-	if (task->flags & (PF_KTHREAD_FLAG | PF_IO_WORKER_FLAG))
-		return 0; /* no user syscall whose arguments we could read */
-	return (struct pt_regs *)bpf_task_pt_regs(task);
-}
-
-/* read_sockaddr fills the peer of t from a user-space struct sockaddr. */
-static __always_inline void read_sockaddr(struct flow_tuple *t, const void *uaddr)
-{
-	struct sockaddr_in6 sa = {};
-	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), uaddr) != 0)
-		return;
-	t->dport = bpf_ntohs(sa.sin6_port);
-	if (sa.sin6_family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&sa;
-		if (t->family == AF_INET6) { /* v4 peer of a dual-stack socket */
-			__builtin_memset(t->daddr, 0, 10);
-			t->daddr[10] = t->daddr[11] = 0xff;
-			__builtin_memcpy(&t->daddr[12], &in->sin_addr, 4);
-		} else {
-			__builtin_memcpy(t->daddr, &in->sin_addr, 4);
-		}
-	} else if (sa.sin6_family == AF_INET6) {
-		__builtin_memcpy(t->daddr, &sa.sin6_addr, 16);
-	}
-}
-
-/* read_msghdr_peer reads the peer named by a user struct user_msghdr. */
-static __always_inline void read_msghdr_peer(struct flow_tuple *t, const void *umsg)
-{
-	struct user_msghdr msg = {};
-	if (bpf_probe_read_user(&msg, sizeof(msg), umsg) == 0)
-		read_sockaddr(t, msg.msg_name);
-}
+#include "syscall.h"
 
 /*
  * An unconnected UDP socket has no peer in the sock; for sendto/sendmsg the
- * peer is the syscall's address argument, read from the task's registers.
+ * peer is the syscall's address argument.
  */
 static __always_inline void read_send_peer(struct flow_tuple *t)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	long nr = BPF_CORE_READ(regs, orig_ax);
-	if (nr == NR_SENDTO)
-		read_sockaddr(t, (const void *)BPF_CORE_READ(regs, r8));
-	else if (nr == NR_SENDMSG)
-		read_msghdr_peer(t, (const void *)BPF_CORE_READ(regs, si));
+	struct syscall s;
+	if (current_syscall(&s))
+		read_syscall_peer(&s, t);
 }
-
-/* read_recv_peer reads the peer a finished recvfrom/recvmsg wrote to the user. */
-static __always_inline void read_recv_peer(struct pt_regs *regs, long nr, struct flow_tuple *t)
-{
-	if (nr == NR_RECVFROM)
-		read_sockaddr(t, (const void *)BPF_CORE_READ(regs, r8));
-	else if (nr == NR_RECVMSG)
-		read_msghdr_peer(t, (const void *)BPF_CORE_READ(regs, si));
-}
-#else
-static __always_inline struct pt_regs *user_regs(void) { return 0; }
-static __always_inline void read_send_peer(struct flow_tuple *t) {}
-static __always_inline void read_recv_peer(struct pt_regs *regs, long nr, struct flow_tuple *t) {}
-static __always_inline void read_msghdr_peer(struct flow_tuple *t, const void *umsg) {}
-#define NR_RECVFROM -1
-#define NR_RECVMSG -1
-#define NR_RECVMMSG -1
-#endif
 
 /*
  * UDP bytes received on an unconnected socket (recvfrom/recvmsg/recvmmsg
@@ -325,14 +261,11 @@ static __noinline void udp_account(struct flow_tuple *t, __u64 bytes, bool send)
  */
 static __always_inline long recv_syscall_with_peer(void)
 {
-	if (!udp_recv_at_exit)
+	struct syscall s;
+	if (!udp_recv_at_exit || !current_syscall(&s))
 		return -1;
-	struct pt_regs *regs = user_regs();
-	if (!regs)
-		return -1;
-	long nr = regs->orig_ax;
-	if (nr == NR_RECVFROM || nr == NR_RECVMSG || nr == NR_RECVMMSG)
-		return nr;
+	if (s.nr == NR_RECVFROM || s.nr == NR_RECVMSG || s.nr == NR_RECVMMSG)
+		return s.nr;
 	return -1;
 }
 
@@ -567,34 +500,81 @@ int on_sock_recv_length(struct tp_sock_length *ctx)
  * (the unused pair is loaded as a stub).
  */
 /*
- * tp_btf hands sk over as a trusted BTF pointer, on which the verifier
- * forbids the arithmetic of our socket ids; a copy of the argument is a
- * plain address, read with CO-RE as the classic tracepoint's is.
+ * tp_btf and fexit hand pointers over as trusted BTF pointers, on which the
+ * verifier forbids the arithmetic of our socket ids; a copy of the argument
+ * is a plain address, read with CO-RE as the classic tracepoint's is.
  */
-static __always_inline struct sock *plain_sk(__u64 *ctx)
+static __always_inline void *plain_first_arg(__u64 *ctx)
 {
 	__u64 addr = 0;
 	bpf_probe_read_kernel(&addr, sizeof(addr), &ctx[0]);
-	return (struct sock *)addr;
+	return (void *)addr;
 }
 
-static __always_inline int on_sock_io_btf(__u64 *ctx, bool send)
+static __always_inline int on_sk_io(struct sock *sk, int ret, int flags, bool send)
 {
-	struct sock *sk = plain_sk(ctx);
-	return on_sock_io(sk, BPF_CORE_READ(sk, __sk_common.skc_family), BPF_CORE_READ(sk, sk_protocol),
-			  (int)ctx[1], (int)ctx[2], send);
+	return on_sock_io(sk, BPF_CORE_READ(sk, __sk_common.skc_family), BPF_CORE_READ(sk, sk_protocol), ret,
+			  flags, send);
 }
 
 SEC("tp_btf/sock_send_length")
 int on_sock_send_length_btf(__u64 *ctx)
 {
-	return on_sock_io_btf(ctx, true);
+	return on_sk_io(plain_first_arg(ctx), (int)ctx[1], (int)ctx[2], true);
 }
 
 SEC("tp_btf/sock_recv_length")
 int on_sock_recv_length_btf(__u64 *ctx)
 {
-	return on_sock_io_btf(ctx, false);
+	return on_sk_io(plain_first_arg(ctx), (int)ctx[1], (int)ctx[2], false);
+}
+
+/*
+ * Kernels before 6.3 have no sock_*_length tracepoints. There, fexit
+ * (BPF trampolines, x86-64 since 5.5) on inet_sendmsg, inet6_sendmsg,
+ * inet_recvmsg and inet6_recvmsg sees the same sends and receives, in the
+ * calling process, with the byte count as the return value. net/socket.c
+ * calls them through the socket's ops, from another translation unit, so
+ * no caller can inline them away (sock_sendmsg and sock_recvmsg can be),
+ * and they also see the later messages of a recvmmsg. Not seen: sendfile
+ * and splice (tcp_sendpage before 6.5). A kprobe/kretprobe pair would
+ * serve kernels with kprobes but no trampolines; on x86-64 every kernel
+ * the collector can run on (BTF for CO-RE, ring buffers from 5.8) has
+ * them. The loader attaches these only where the tracepoints are missing.
+ *
+ * int inet_sendmsg(struct socket *, struct msghdr *, size_t)
+ * int inet_recvmsg(struct socket *, struct msghdr *, size_t, int flags)
+ * (the same since 4.x; inet6_* alike): fexit's ctx holds the arguments,
+ * then the return value.
+ */
+static __always_inline int on_inet_io(__u64 *ctx, int ret, int flags, bool send)
+{
+	struct socket *sock = plain_first_arg(ctx);
+	return on_sk_io(BPF_CORE_READ(sock, sk), ret, flags, send);
+}
+
+SEC("fexit/inet_sendmsg")
+int on_inet_sendmsg_fexit(__u64 *ctx)
+{
+	return on_inet_io(ctx, (int)ctx[3], 0, true);
+}
+
+SEC("fexit/inet6_sendmsg")
+int on_inet6_sendmsg_fexit(__u64 *ctx)
+{
+	return on_inet_io(ctx, (int)ctx[3], 0, true);
+}
+
+SEC("fexit/inet_recvmsg")
+int on_inet_recvmsg_fexit(__u64 *ctx)
+{
+	return on_inet_io(ctx, (int)ctx[4], (int)ctx[3], false);
+}
+
+SEC("fexit/inet6_recvmsg")
+int on_inet6_recvmsg_fexit(__u64 *ctx)
+{
+	return on_inet_io(ctx, (int)ctx[4], (int)ctx[3], false);
 }
 
 /* The syscalls tracepoints' exit record (stable layout). */
@@ -611,9 +591,9 @@ struct tp_sys_exit {
  * recvmmsg to its sender (msg_hdr.msg_name, msg_len); bytes of further
  * messages go to the unknown peer.
  */
-static __always_inline void book_recvmmsg(struct pt_regs *regs, long msgs, const struct udp_recv_pending *p)
+static __always_inline void book_recvmmsg(const struct syscall *s, long msgs, const struct udp_recv_pending *p)
 {
-	const struct mmsghdr *vec = (const struct mmsghdr *)BPF_CORE_READ(regs, si);
+	const struct mmsghdr *vec = (const struct mmsghdr *)s->buf;
 	__u64 left = p->bytes;
 	for (int i = 0; i < MMSG_PEERS && i < msgs && left > 0; i++) {
 		struct mmsghdr m = {};
@@ -642,19 +622,19 @@ static __always_inline void on_recv_exit(long ret)
 		return;
 	struct udp_recv_pending p = *pp;
 	bpf_map_delete_elem(&udp_recv_pending, &tid);
-	struct pt_regs *regs = user_regs();
-	long nr = regs ? BPF_CORE_READ(regs, orig_ax) : -1;
-	if (nr == NR_RECVMMSG && ret > 0) {
-		book_recvmmsg(regs, ret, &p);
+	struct syscall s;
+	current_syscall(&s);
+	if (s.nr == NR_RECVMMSG && ret > 0) {
+		book_recvmmsg(&s, ret, &p);
 		return;
 	}
 	struct flow_tuple t = {};
 	read_tuple((struct sock *)p.sk, &t, PROTO_UDP);
-	if (ret > 0 && regs)
-		read_recv_peer(regs, nr, &t); /* on failure the bytes still count, peer unknown */
+	if (ret > 0)
+		read_syscall_peer(&s, &t); /* on failure the bytes still count, peer unknown */
 	udp_account(&t, p.bytes, false);
 	if (p.l7 && ret > 0)
-		l7_finish_recv((struct sock *)p.sk, &t, p.ts_ns, ret, regs, nr);
+		l7_finish_recv((struct sock *)p.sk, &t, p.ts_ns, ret, &s);
 }
 
 SEC("tracepoint/syscalls/sys_exit_recvfrom")

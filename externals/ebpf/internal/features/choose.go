@@ -82,22 +82,30 @@ func kprobeOn(fn string) Status {
 	return off("no kernel function " + fn + " to probe")
 }
 
-// Choice is the hook picked for one event on this kernel, and why each
-// better-ranked candidate was passed over.
-type Choice struct {
+// A Candidate is one way to observe an event: a Hook, or a plugin's group
+// of hooks that serve the event together (fexit on inet_sendmsg and on
+// inet6_sendmsg).
+type Candidate interface {
+	Probe() Status
+	String() string
+}
+
+// Choice is the candidate picked for one event on this kernel, and why
+// each better-ranked one was passed over.
+type Choice[C Candidate] struct {
 	Event  string
-	Tried  []Hook   // candidates, best first
+	Tried  []C      // candidates, best first
 	Status []Status // Status[i] is Tried[i]'s probe; nothing after Picked is probed
 	Picked int      // index into Tried; -1 when no candidate is available
 }
 
 // Choose probes the candidates in order of preference and picks the first
 // this kernel offers. Plugins rank their hooks (for example the
-// sock_send_length tracepoint, then fexit on sock_sendmsg, then a kprobe)
-// and the features report prints the Choice, so the hook a kernel got is
-// never a guess.
-func Choose(event string, prefs ...Hook) Choice {
-	c := Choice{Event: event, Tried: prefs, Picked: -1}
+// sock_send_length tracepoint, then fexit on inet_sendmsg) and the
+// features report prints the Choice, so the hook a kernel got is never a
+// guess.
+func Choose[C Candidate](event string, prefs ...C) Choice[C] {
+	c := Choice[C]{Event: event, Tried: prefs, Picked: -1}
 	for i, h := range prefs {
 		st := h.Probe()
 		c.Status = append(c.Status, st)
@@ -109,18 +117,18 @@ func Choose(event string, prefs ...Hook) Choice {
 	return c
 }
 
-// Hook returns the picked hook; ok is false when none is available.
-func (c Choice) Hook() (h Hook, ok bool) {
+// Chosen returns the picked candidate; ok is false when none is available.
+func (c Choice[C]) Chosen() (h C, ok bool) {
 	if c.Picked < 0 {
-		return Hook{}, false
+		return h, false
 	}
 	return c.Tried[c.Picked], true
 }
 
 // AsStatus is the Choice as one features-report status: on, with the
-// picked hook and why the better ones were skipped as the note (Reason),
-// or off with every candidate's reason.
-func (c Choice) AsStatus() Status {
+// picked candidate and why the better ones were skipped as the note
+// (Reason), or off with every candidate's reason.
+func (c Choice[C]) AsStatus() Status {
 	var skipped []string
 	for i, st := range c.Status {
 		if i != c.Picked {
@@ -138,11 +146,4 @@ func (c Choice) AsStatus() Status {
 }
 
 // String is the report cell: "on: via HOOK (skipped: why)" or "off: ...".
-// (Status.String prints a bare "on", which would hide the choice.)
-func (c Choice) String() string {
-	st := c.AsStatus()
-	if st.On {
-		return "on: " + st.Reason
-	}
-	return st.String()
-}
+func (c Choice[C]) String() string { return c.AsStatus().String() }

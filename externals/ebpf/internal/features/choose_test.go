@@ -64,7 +64,7 @@ func TestChoosePicksFirstAvailable(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			fakeKernel(t, c.tracepoints, c.funcs, c.kprobes)
 			ch := Choose("tcp send", sendPrefs...)
-			h, ok := ch.Hook()
+			h, ok := ch.Chosen()
 			if got := map[bool]string{true: h.String()}[ok]; got != c.want {
 				t.Fatalf("picked %q, want %q (%s)", got, c.want, ch)
 			}
@@ -124,7 +124,7 @@ func TestChooseOnThisKernel(t *testing.T) {
 		Hook{KindKprobe, "tcp_set_state"},
 		Hook{KindTracepoint, "sock/inet_sock_set_state"})
 	t.Logf("hook choice on %s: %s", release, ch)
-	h, _ := ch.Hook()
+	h, _ := ch.Chosen()
 	switch {
 	case strings.HasSuffix(release, "-amd64"):
 		if h.Kind != KindFentry {
@@ -135,7 +135,7 @@ func TestChooseOnThisKernel(t *testing.T) {
 			t.Errorf("kernel %s: picked %s, want the tracepoint, kprobes reported missing: %s", release, h, ch)
 		}
 	default:
-		if _, ok := ch.Hook(); !ok {
+		if _, ok := ch.Chosen(); !ok {
 			t.Errorf("kernel %s: no hook at all for TCP state changes: %s", release, ch)
 		}
 	}

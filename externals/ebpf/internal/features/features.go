@@ -29,6 +29,9 @@ func on() Status              { return Status{On: true} }
 func off(why string) Status   { return Status{Reason: why} }
 func offErr(err error) Status { return Status{Reason: err.Error()} }
 func (s Status) String() string {
+	if s.On && s.Reason != "" {
+		return "on: " + s.Reason
+	}
 	if s.On {
 		return "on"
 	}

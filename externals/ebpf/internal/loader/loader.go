@@ -117,12 +117,12 @@ func (s *Stack) Close() error {
 	return errors.Join(errs...)
 }
 
-// RawTracepointBTF attaches a tp_btf program (its target was resolved when
-// it was loaded) to the tracepoint it names, with an error saying which.
-func RawTracepointBTF(prog *ebpf.Program, name string) (link.Link, error) {
+// Tracing attaches a tp_btf, fentry or fexit program (its target was
+// resolved when it was loaded); what names the hook in the error.
+func Tracing(prog *ebpf.Program, what string) (link.Link, error) {
 	l, err := link.AttachTracing(link.TracingOptions{Program: prog})
 	if err != nil {
-		return nil, fmt.Errorf("attach tp_btf/%s: %w", name, err)
+		return nil, fmt.Errorf("attach %s to %s: %w", progName(prog), what, err)
 	}
 	return l, nil
 }

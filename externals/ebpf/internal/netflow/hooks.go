@@ -1,23 +1,56 @@
 package netflow
 
 import (
+	"strings"
+
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 
 	"netobs.local/agent/externals/ebpf/internal/features"
 )
 
-// Hook is one tracepoint of the plugin, for attaching and for the
-// features report.
+// Hook is one kind of event the plugin observes, with the ways a kernel
+// may offer to observe it, best first.
 type Hook struct {
-	Group, Event string
-	Required     bool
-	WithoutIt    string // what is lost when it is missing
-	prog         func(*netflowObjects) *ebpf.Program
-	recvExit     bool // finishes unconnected UDP recvs (udp_recv_at_exit needs all of them)
-	// btf, when set, is the same program as a BTF raw tracepoint (tp_btf),
-	// attached instead of prog where the kernel supports it: cheaper per run.
-	btf func(*netflowObjects) *ebpf.Program
+	Event     string // what it observes, in the report and the logs
+	Required  bool
+	WithoutIt string // what is lost when no way is available
+	ways      []way
+	recvExit  bool // finishes unconnected UDP recvs (udp_recv_at_exit needs all of them)
+}
+
+// A way is a kind of hook and, per attach point, the program that runs
+// there. All of its attach points must be there for it to be used.
+type way struct {
+	kind   features.HookKind
+	points []attachPoint
+}
+
+type attachPoint struct {
+	target string // "group/event" of a tracepoint; the function or raw tracepoint otherwise
+	prog   string // the program's name in the object
+}
+
+func (w way) String() string {
+	var t []string
+	for _, p := range w.points {
+		t = append(t, p.target)
+	}
+	return string(w.kind) + " " + strings.Join(t, "+")
+}
+
+// Probe is on when every attach point is there, else the first reason.
+func (w way) Probe() features.Status {
+	for _, p := range w.points {
+		if st := (features.Hook{Kind: w.kind, Target: p.target}).Probe(); !st.On {
+			return st
+		}
+	}
+	return features.Status{On: true}
+}
+
+func tracepoint(groupEvent, prog string) way {
+	return way{features.KindTracepoint, []attachPoint{{groupEvent, prog}}}
 }
 
 // recvExitLoss is what is lost without one of the recv exits: the sender
@@ -25,31 +58,43 @@ type Hook struct {
 const recvExitLoss = "UDP received on unconnected sockets (servers, sendto/recvfrom clients) is booked against the " +
 	"unknown peer 0.0.0.0:0, and dnsflow of such servers has no queries"
 
-// Hooks are the plugin's tracepoints, in attach order.
+// Hooks are the plugin's hooks, in attach order. Sends and receives have
+// three ways: tp_btf (cheapest per run: no perf trace record is built),
+// the classic tracepoint, both from 6.3, and before that fexit on the
+// inet send/recv functions (see on_inet_io in netflow.c).
 func Hooks() []Hook {
 	return []Hook{
-		{"sock", "inet_sock_set_state", true, "no TCP connections at all",
-			func(o *netflowObjects) *ebpf.Program { return o.OnInetSockSetState }, false, nil},
-		{"tcp", "tcp_retransmit_skb", false, "retransmits of idle connections show up only when they send, receive or close",
-			func(o *netflowObjects) *ebpf.Program { return o.OnTcpRetransmitSkb }, false, nil},
-		{"sock", "sock_send_length", false, "no UDP flows, no pid for accepted TCP connections, TCP counters only at close",
-			func(o *netflowObjects) *ebpf.Program { return o.OnSockSendLength }, false,
-			func(o *netflowObjects) *ebpf.Program { return o.OnSockSendLengthBtf }},
-		{"sock", "sock_recv_length", false, "no received UDP bytes, fewer pids for accepted TCP connections",
-			func(o *netflowObjects) *ebpf.Program { return o.OnSockRecvLength }, false,
-			func(o *netflowObjects) *ebpf.Program { return o.OnSockRecvLengthBtf }},
-		{"syscalls", "sys_exit_accept4", false, "an accepted connection closed without any send or receive keeps pid 0",
-			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitAccept4 }, false, nil},
-		{"syscalls", "sys_exit_accept", false, "an accepted connection closed without any send or receive keeps pid 0",
-			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitAccept }, false, nil},
-		{"syscalls", "sys_exit_recvfrom", false, recvExitLoss,
-			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvfrom }, true, nil},
-		{"syscalls", "sys_exit_recvmsg", false, recvExitLoss,
-			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvmsg }, true, nil},
-		{"syscalls", "sys_exit_recvmmsg", false, recvExitLoss,
-			func(o *netflowObjects) *ebpf.Program { return o.OnSysExitRecvmmsg }, true, nil},
+		{Event: "tcp state changes", Required: true, WithoutIt: "no TCP connections at all",
+			ways: []way{tracepoint("sock/inet_sock_set_state", netflowProgOnInetSockSetState)}},
+		{Event: "tcp retransmits", WithoutIt: "retransmits of idle connections show up only when they send, receive or close",
+			ways: []way{tracepoint("tcp/tcp_retransmit_skb", netflowProgOnTcpRetransmitSkb)}},
+		{Event: "socket sends", WithoutIt: "no UDP flows, no L7 capture, no pid for accepted TCP connections, TCP counters only at close",
+			ways: []way{
+				{features.KindTPBTF, []attachPoint{{"sock_send_length", netflowProgOnSockSendLengthBtf}}},
+				tracepoint("sock/sock_send_length", netflowProgOnSockSendLength),
+				{features.KindFexit, []attachPoint{{"inet_sendmsg", netflowProgOnInetSendmsgFexit}, {"inet6_sendmsg", netflowProgOnInet6SendmsgFexit}}},
+			}},
+		{Event: "socket receives", WithoutIt: "no received UDP bytes, no L7 capture, fewer pids for accepted TCP connections",
+			ways: []way{
+				{features.KindTPBTF, []attachPoint{{"sock_recv_length", netflowProgOnSockRecvLengthBtf}}},
+				tracepoint("sock/sock_recv_length", netflowProgOnSockRecvLength),
+				{features.KindFexit, []attachPoint{{"inet_recvmsg", netflowProgOnInetRecvmsgFexit}, {"inet6_recvmsg", netflowProgOnInet6RecvmsgFexit}}},
+			}},
+		{Event: "accept4 returns", WithoutIt: "an accepted connection closed without any send or receive keeps pid 0",
+			ways: []way{tracepoint("syscalls/sys_exit_accept4", netflowProgOnSysExitAccept4)}},
+		{Event: "accept returns", WithoutIt: "an accepted connection closed without any send or receive keeps pid 0",
+			ways: []way{tracepoint("syscalls/sys_exit_accept", netflowProgOnSysExitAccept)}},
+		{Event: "recvfrom returns", WithoutIt: recvExitLoss, recvExit: true,
+			ways: []way{tracepoint("syscalls/sys_exit_recvfrom", netflowProgOnSysExitRecvfrom)}},
+		{Event: "recvmsg returns", WithoutIt: recvExitLoss, recvExit: true,
+			ways: []way{tracepoint("syscalls/sys_exit_recvmsg", netflowProgOnSysExitRecvmsg)}},
+		{Event: "recvmmsg returns", WithoutIt: recvExitLoss, recvExit: true,
+			ways: []way{tracepoint("syscalls/sys_exit_recvmmsg", netflowProgOnSysExitRecvmmsg)}},
 	}
 }
+
+// choice is the way this kernel offers for h.
+func (h Hook) choice() features.Choice[way] { return features.Choose(h.Event, h.ways...) }
 
 // Check is one line of the features report.
 type Check struct {
@@ -57,7 +102,8 @@ type Check struct {
 	Status features.Status
 }
 
-// Features reports everything the plugin depends on, on this kernel.
+// Features reports everything the plugin depends on, on this kernel, with
+// the way each hook is observed and why better ways were passed over.
 func Features() []Check {
 	checks := []Check{
 		{"privileges", features.Root()},
@@ -66,14 +112,14 @@ func Features() []Check {
 		{"BTF tcp_sock.bytes_sent", features.BTFMember("tcp_sock", "bytes_sent")},
 		{"BTF tcp_sock.bytes_retrans", features.BTFMember("tcp_sock", "bytes_retrans")},
 		{"BTF tcp_sock.srtt_us", features.BTFMember("tcp_sock", "srtt_us")},
-		{"helper bpf_task_pt_regs (UDP sendto/sendmsg peers)", features.Helper(ebpf.TracePoint, asm.FnTaskPtRegs)},
+		{"helper bpf_task_pt_regs (else the stack-top registers)", features.Helper(ebpf.TracePoint, asm.FnTaskPtRegs)},
 	}
 	for _, h := range Hooks() {
-		st := features.Tracepoint(h.Group, h.Event)
+		st := h.choice().AsStatus()
 		if !st.On {
 			st.Reason += "; without it: " + h.WithoutIt
 		}
-		checks = append(checks, Check{"tracepoint " + h.Group + "/" + h.Event, st})
+		checks = append(checks, Check{"hook " + h.Event, st})
 	}
 	return checks
 }

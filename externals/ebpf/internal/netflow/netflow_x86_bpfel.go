@@ -149,6 +149,10 @@ const (
 	netflowMapL7Scratch            = "l7_scratch"
 	netflowMapUdpFlows             = "udp_flows"
 	netflowMapUdpRecvPending       = "udp_recv_pending"
+	netflowProgOnInet6RecvmsgFexit = "on_inet6_recvmsg_fexit"
+	netflowProgOnInet6SendmsgFexit = "on_inet6_sendmsg_fexit"
+	netflowProgOnInetRecvmsgFexit  = "on_inet_recvmsg_fexit"
+	netflowProgOnInetSendmsgFexit  = "on_inet_sendmsg_fexit"
 	netflowProgOnInetSockSetState  = "on_inet_sock_set_state"
 	netflowProgOnSockRecvLength    = "on_sock_recv_length"
 	netflowProgOnSockRecvLengthBtf = "on_sock_recv_length_btf"
@@ -161,6 +165,7 @@ const (
 	netflowProgOnSysExitRecvmsg    = "on_sys_exit_recvmsg"
 	netflowProgOnTcpRetransmitSkb  = "on_tcp_retransmit_skb"
 	netflowVarExcludeLoopback      = "exclude_loopback"
+	netflowVarHaveTaskPtRegs       = "have_task_pt_regs"
 	netflowVarIpv6Disabled         = "ipv6_disabled"
 	netflowVarL7CapBytes           = "l7_cap_bytes"
 	netflowVarL7DnsPort            = "l7_dns_port"
@@ -218,6 +223,10 @@ type netflowSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type netflowProgramSpecs struct {
+	OnInet6RecvmsgFexit *ebpf.ProgramSpec `ebpf:"on_inet6_recvmsg_fexit"`
+	OnInet6SendmsgFexit *ebpf.ProgramSpec `ebpf:"on_inet6_sendmsg_fexit"`
+	OnInetRecvmsgFexit  *ebpf.ProgramSpec `ebpf:"on_inet_recvmsg_fexit"`
+	OnInetSendmsgFexit  *ebpf.ProgramSpec `ebpf:"on_inet_sendmsg_fexit"`
 	OnInetSockSetState  *ebpf.ProgramSpec `ebpf:"on_inet_sock_set_state"`
 	OnSockRecvLength    *ebpf.ProgramSpec `ebpf:"on_sock_recv_length"`
 	OnSockRecvLengthBtf *ebpf.ProgramSpec `ebpf:"on_sock_recv_length_btf"`
@@ -252,6 +261,7 @@ type netflowMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type netflowVariableSpecs struct {
 	ExcludeLoopback      *ebpf.VariableSpec `ebpf:"exclude_loopback"`
+	HaveTaskPtRegs       *ebpf.VariableSpec `ebpf:"have_task_pt_regs"`
 	Ipv6Disabled         *ebpf.VariableSpec `ebpf:"ipv6_disabled"`
 	L7CapBytes           *ebpf.VariableSpec `ebpf:"l7_cap_bytes"`
 	L7DnsPort            *ebpf.VariableSpec `ebpf:"l7_dns_port"`
@@ -319,6 +329,7 @@ func (m *netflowMaps) Close() error {
 // It can be passed to loadNetflowObjects or ebpf.CollectionSpec.LoadAndAssign.
 type netflowVariables struct {
 	ExcludeLoopback      *ebpf.Variable `ebpf:"exclude_loopback"`
+	HaveTaskPtRegs       *ebpf.Variable `ebpf:"have_task_pt_regs"`
 	Ipv6Disabled         *ebpf.Variable `ebpf:"ipv6_disabled"`
 	L7CapBytes           *ebpf.Variable `ebpf:"l7_cap_bytes"`
 	L7DnsPort            *ebpf.Variable `ebpf:"l7_dns_port"`
@@ -338,6 +349,10 @@ type netflowVariables struct {
 //
 // It can be passed to loadNetflowObjects or ebpf.CollectionSpec.LoadAndAssign.
 type netflowPrograms struct {
+	OnInet6RecvmsgFexit *ebpf.Program `ebpf:"on_inet6_recvmsg_fexit"`
+	OnInet6SendmsgFexit *ebpf.Program `ebpf:"on_inet6_sendmsg_fexit"`
+	OnInetRecvmsgFexit  *ebpf.Program `ebpf:"on_inet_recvmsg_fexit"`
+	OnInetSendmsgFexit  *ebpf.Program `ebpf:"on_inet_sendmsg_fexit"`
 	OnInetSockSetState  *ebpf.Program `ebpf:"on_inet_sock_set_state"`
 	OnSockRecvLength    *ebpf.Program `ebpf:"on_sock_recv_length"`
 	OnSockRecvLengthBtf *ebpf.Program `ebpf:"on_sock_recv_length_btf"`
@@ -353,6 +368,10 @@ type netflowPrograms struct {
 
 func (p *netflowPrograms) Close() error {
 	return _NetflowClose(
+		p.OnInet6RecvmsgFexit,
+		p.OnInet6SendmsgFexit,
+		p.OnInetRecvmsgFexit,
+		p.OnInetSendmsgFexit,
 		p.OnInetSockSetState,
 		p.OnSockRecvLength,
 		p.OnSockRecvLengthBtf,

@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
 
 	"netobs.local/agent/externals/ebpf/internal/deliver"
+	"netobs.local/agent/externals/ebpf/internal/features"
 	"netobs.local/agent/externals/ebpf/internal/flowtags"
 	"netobs.local/agent/externals/ebpf/internal/loader"
 	"netobs.local/agent/externals/ebpf/internal/lp"
@@ -52,7 +53,7 @@ type Plugin struct {
 	objects loader.Stack // maps, programs, reader: closed by Close
 	links   loader.Stack // attachments: closed by Stop
 	reader  *ringbuf.Reader
-	useBTF  bool // the send/recv hooks attach as tp_btf (see plan)
+	picked  map[string]way // the way each hook is observed here (see plan)
 	degrade []string
 
 	queue     chan netflowConnCloseEvent
@@ -92,6 +93,7 @@ func (p *Plugin) Load() error {
 	}
 	for name, v := range map[string]any{
 		"wakeup_bytes": uint64(wakeupBytes), "exclude_loopback": p.cfg.ExcludeLoopback, "ipv6_disabled": p.cfg.IPv6Disabled,
+		"have_task_pt_regs": features.Helper(ebpf.TracePoint, asm.FnTaskPtRegs).On,
 	} {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return fmt.Errorf("ebpf-net: set %s: %w", name, err)
@@ -101,7 +103,7 @@ func (p *Plugin) Load() error {
 		return fmt.Errorf("ebpf-net: %w", err)
 	}
 	var stubbed []string
-	p.useBTF, stubbed = plan(spec)
+	p.picked, stubbed = plan(spec)
 	if len(stubbed) > 0 {
 		p.log.Debug("ebpf-net: programs not used on this kernel are loaded as stubs", "programs", stubbed)
 	}
@@ -134,23 +136,16 @@ func (p *Plugin) Start(ctx context.Context) error {
 		if h.recvExit {
 			recvExits++
 		}
-		var l link.Link
-		var err error
-		if h.btf != nil && p.useBTF {
-			l, err = loader.RawTracepointBTF(h.btf(&p.objs), h.Event)
-		} else {
-			l, err = loader.Tracepoint(h.prog(&p.objs), h.Group, h.Event)
-		}
+		err := p.attach(h)
 		if err != nil {
 			if h.Required {
 				p.links.Close()
 				return fmt.Errorf("ebpf-net: %w", err)
 			}
-			p.degrade = append(p.degrade, fmt.Sprintf("%s/%s off (%s): %v", h.Group, h.Event, h.WithoutIt, err))
-			p.log.Warn("ebpf-net: degraded", "hook", h.Group+"/"+h.Event, "without it", h.WithoutIt, "err", err)
+			p.degrade = append(p.degrade, fmt.Sprintf("%s off (%s): %v", h.Event, h.WithoutIt, err))
+			p.log.Warn("ebpf-net: degraded", "hook", h.Event, "without it", h.WithoutIt, "err", err)
 			continue
 		}
-		p.links.Push(l)
 		if h.recvExit {
 			recvExitsOn++
 		}

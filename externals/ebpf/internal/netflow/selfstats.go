@@ -58,9 +58,11 @@ func (p *Plugin) kernelDrops(reason uint32) uint64 {
 func (p *Plugin) programs() []*ebpf.Program {
 	var progs []*ebpf.Program
 	for _, h := range Hooks() {
-		progs = append(progs, h.prog(&p.objs))
-		if h.btf != nil { // whichever of the pair runs; the other is a stub
-			progs = append(progs, h.btf(&p.objs))
+		for _, w := range h.ways { // whichever runs; the others are stubs
+			for _, ap := range w.points {
+				prog, _ := p.objs.program(ap.prog)
+				progs = append(progs, prog)
+			}
 		}
 	}
 	return progs

@@ -1,0 +1,95 @@
+package netflow
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/link"
+
+	"netobs.local/agent/externals/ebpf/internal/features"
+	"netobs.local/agent/externals/ebpf/internal/loader"
+)
+
+// plan picks, before loading, the way each hook is observed on this kernel
+// and replaces every program that will not be attached with a bare socket
+// filter that returns 0 (loadable on any kernel, never attached): the
+// ways not picked (their attach targets may not even resolve here: a
+// tp_btf twin before 6.3, fexit where trampolines are missing), and the
+// recv exits when no receive hook is there for them to finish. An older
+// verifier then never sees helpers it lacks in code that would never run,
+// and the plugin loads with what the kernel has.
+//
+// picked maps each hook's Event to its way; a hook without one is absent.
+func plan(spec *ebpf.CollectionSpec) (picked map[string]way, stubbed []string) {
+	picked = map[string]way{}
+	hooks := Hooks()
+	for _, h := range hooks {
+		if w, ok := h.choice().Chosen(); ok {
+			picked[h.Event] = w
+		}
+	}
+	_, recvHook := picked["socket receives"]
+	for _, h := range hooks {
+		w, ok := picked[h.Event]
+		if ok && h.recvExit && !recvHook {
+			delete(picked, h.Event)
+			ok = false
+		}
+		for _, other := range h.ways {
+			if ok && reflect.DeepEqual(other, w) {
+				continue
+			}
+			for _, p := range other.points {
+				spec.Programs[p.prog] = &ebpf.ProgramSpec{Name: p.prog, Type: ebpf.SocketFilter, License: "GPL",
+					Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}}
+				stubbed = append(stubbed, p.prog)
+			}
+		}
+	}
+	return picked, stubbed
+}
+
+// program returns the loaded program of that name; ok is false when the
+// object has no such program.
+func (o *netflowObjects) program(name string) (p *ebpf.Program, ok bool) {
+	v := reflect.ValueOf(&o.netflowPrograms).Elem()
+	for i := range v.NumField() {
+		if v.Type().Field(i).Tag.Get("ebpf") == name {
+			return v.Field(i).Interface().(*ebpf.Program), true
+		}
+	}
+	return nil, false
+}
+
+// attach attaches the way picked for h, all of its points or none.
+func (p *Plugin) attach(h Hook) error {
+	w, ok := p.picked[h.Event]
+	switch {
+	case !ok && h.recvExit:
+		return fmt.Errorf("%s: not attached: it finishes receives, which nothing observes on this kernel", h.Event)
+	case !ok:
+		return fmt.Errorf("%s: %s", h.Event, h.choice())
+	}
+	var attached loader.Stack
+	for _, ap := range w.points {
+		prog, _ := p.objs.program(ap.prog)
+		var l link.Link
+		var err error
+		if w.kind == features.KindTracepoint {
+			group, event, _ := strings.Cut(ap.target, "/")
+			l, err = loader.Tracepoint(prog, group, event)
+		} else { // tp_btf, fexit: the target was resolved at load
+			l, err = loader.Tracing(prog, string(w.kind)+" "+ap.target)
+		}
+		if err != nil {
+			attached.Close()
+			return err
+		}
+		attached.Push(l)
+	}
+	p.links.Push(&attached)
+	return nil
+}
