@@ -2,8 +2,10 @@ package api
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"strconv"
@@ -21,13 +23,24 @@ type fakePipeline struct {
 	batches []*pipeline.Batch
 	err     error // returned by Submit when set
 	queries []pipeline.Query
+	tags    []point.Tag // what it adds to every point (pipeline.Tagger)
 }
+
+func (f *fakePipeline) Tags() []point.Tag { return f.tags }
 
 func (f *fakePipeline) Submit(_ context.Context, b *pipeline.Batch) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
 		return f.err
+	}
+	if len(b.Points) == 0 {
+		// Keep what the pipeline would store, as points the tests can inspect.
+		pts, err := point.DecodeLPBytes(bytes.Clone(b.Encoded), point.Options{Precision: point.Nanosecond})
+		if err != nil || len(pts) != b.Count {
+			return fmt.Errorf("fake pipeline: Encoded holds %d points, Count says %d: %v", len(pts), b.Count, err)
+		}
+		b.Points = pts
 	}
 	f.batches = append(f.batches, b)
 	return nil

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -94,13 +95,20 @@ func (s *Server) write(c *gin.Context) {
 		s.rejectWrite(c, category, aerr.status, aerr.code, aerr.msg)
 		return
 	}
-	opt := point.Options{Precision: params.precision, Limits: s.cfg.Limits}
+	// One Now for every pass over the body, so that points without a time
+	// get the same one in the echo as in the pipeline.
+	opt := point.Options{Precision: params.precision, Limits: s.cfg.Limits, Now: time.Now()}
 	jsonBody := isJSON(c.ContentType())
-	var pts []*point.Point
+	batch := &pipeline.Batch{Category: category, Input: params.input, IgnoreGlobalHostTags: params.ignoreHost}
+	var extra []point.Tag // what the Submitter adds, for Batch.Encoded
+	if tg, ok := s.sub.(pipeline.Tagger); ok && !params.ignoreHost && !params.dry {
+		extra = tg.Tags()
+	}
 	if jsonBody {
-		pts, err = point.DecodeJSONBytes(buf.Bytes(), opt)
+		batch.Points, err = point.DecodeJSONBytes(buf.Bytes(), opt)
+		batch.Count = len(batch.Points)
 	} else {
-		pts, err = point.DecodeLPBytes(buf.Bytes(), opt)
+		batch.Encoded, batch.Count, err = point.TranscodeLP(make([]byte, 0, buf.Len()+buf.Len()/8+64), buf.Bytes(), opt, extra)
 	}
 	switch {
 	case err != nil:
@@ -117,16 +125,13 @@ func (s *Server) write(c *gin.Context) {
 	case buf.Len() == 0:
 		s.rejectWrite(c, category, http.StatusBadRequest, codeEmptyBody, "empty body")
 		return
-	case len(pts) == 0:
+	case batch.Count == 0:
 		s.rejectWrite(c, category, http.StatusBadRequest, codeNoPoints, "the body holds no points")
 		return
 	}
 
 	if !params.dry {
-		err := s.sub.Submit(c.Request.Context(), &pipeline.Batch{
-			Category: category, Input: params.input,
-			IgnoreGlobalHostTags: params.ignoreHost, Points: pts,
-		})
+		err := s.sub.Submit(c.Request.Context(), batch)
 		if errors.Is(err, pipeline.ErrBusy) {
 			c.Header("Retry-After", "1")
 			s.rejectWrite(c, category, http.StatusTooManyRequests, codeBusy, "the pipeline is full; retry later")
@@ -137,13 +142,21 @@ func (s *Server) write(c *gin.Context) {
 			s.rejectWrite(c, category, http.StatusServiceUnavailable, codeUnavailable, "pipeline: "+err.Error())
 			return
 		}
-		pointsReceived.WithLabelValues(category).Add(float64(len(pts)))
+		pointsReceived.WithLabelValues(category).Add(float64(batch.Count))
 	}
 	if !params.echo {
 		c.Status(http.StatusOK)
 		return
 	}
-	out := point.AppendLP(make([]byte, 0, 256*len(pts)), pts...)
+	// The echo shows the accepted points as they were sent, without the
+	// tags the pipeline adds.
+	out := batch.Encoded
+	switch {
+	case jsonBody:
+		out = point.AppendLP(make([]byte, 0, 256*len(batch.Points)), batch.Points...)
+	case len(extra) > 0:
+		out, _, _ = point.TranscodeLP(nil, buf.Bytes(), opt, nil) // it passed once
+	}
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", out)
 }
 

@@ -41,6 +41,34 @@ func TestWriteAccepts(t *testing.T) {
 	}
 }
 
+// TestWriteAddsSubmitterTags: line protocol reaches the pipeline encoded
+// with its tags (a point's own tag wins), unless ignore_global_host_tags;
+// the echo shows the points as sent.
+func TestWriteAddsSubmitterTags(t *testing.T) {
+	s, f := newTestServer(t, Config{})
+	f.tags = []point.Tag{{Key: "host", Value: "h"}, {Key: "zone", Value: "z"}}
+	body := "cpu,host=own,a=1 v=1i 1700000000\ncpu v=2.5 1700000000\n"
+	w := serve(s, "POST", "/v1/write/metric?echo=lp", strings.NewReader(body))
+	if w.Code != 200 || w.Body.String() != "cpu,a=1,host=own v=1i 1700000000000000000\ncpu v=2.5 1700000000000000000\n" {
+		t.Fatalf("got %d %q", w.Code, w.Body)
+	}
+	w = serve(s, "POST", "/v1/write/metric?ignore_global_host_tags", strings.NewReader(body))
+	if w.Code != 200 || len(f.batches) != 2 {
+		t.Fatalf("got %d %q, %d batches", w.Code, w.Body, len(f.batches))
+	}
+	var got []string
+	for _, b := range f.batches {
+		for _, p := range b.Points {
+			got = append(got, p.String())
+		}
+	}
+	want := "[cpu,a=1,host=own,zone=z v=1i 1700000000000000000 cpu,host=h,zone=z v=2.5 1700000000000000000" +
+		" cpu,a=1,host=own v=1i 1700000000000000000 cpu v=2.5 1700000000000000000]"
+	if fmt.Sprint(got) != want {
+		t.Fatalf("submitted %v\nwant %s", got, want)
+	}
+}
+
 func TestWriteEchoDryGzipJSON(t *testing.T) {
 	s, f := newTestServer(t, Config{})
 	w := serve(s, "POST", "/v1/write/logging?echo=lp&dry=true&precision=s",

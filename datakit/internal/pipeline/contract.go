@@ -17,6 +17,20 @@ type Batch struct {
 	// IgnoreGlobalHostTags leaves out the host tag and the global tags.
 	IgnoreGlobalHostTags bool
 	Points               []*point.Point
+	// Encoded, when Points is empty, is the batch already encoded as the
+	// pipeline would encode Points, with the Submitter's Tags added unless
+	// IgnoreGlobalHostTags: the HTTP API writes it while it decodes the
+	// request (point.TranscodeLP), which saves building the points. Count
+	// is its number of points.
+	Encoded []byte
+	Count   int
+}
+
+// Tagger is implemented by a Submitter that adds tags to every point (the
+// Pipeline), for callers that fill Batch.Encoded.
+type Tagger interface {
+	// Tags are the host and global tags, sorted by key.
+	Tags() []point.Tag
 }
 
 // ErrBusy is returned by Submit when the pipeline cannot take the batch now;

@@ -161,14 +161,18 @@ var ErrClosed = errors.New("pipeline is closed")
 // Submit adds the host and global tags to the batch's points (a point's own
 // tag of the same key wins), stamps points without a time with the current
 // time, encodes the batch once as line protocol and appends it to every
-// output's queue. It returns once the batch is written to every queue file
+// output's queue. A batch given Encoded (with Tags added) is queued as is. It returns once the batch is written to every queue file
 // (see the package README for what that guarantees), ErrBusy when the
 // pipeline cannot take it now, or an encoding error naming the point.
 func (p *Pipeline) Submit(ctx context.Context, b *Batch) error {
-	if len(b.Points) == 0 {
+	count := len(b.Points)
+	if count == 0 {
+		count = b.Count
+	}
+	if count == 0 {
 		return nil
 	}
-	weight := min(int64(len(b.Points)), p.limits.MaxInflightPoints)
+	weight := min(int64(count), p.limits.MaxInflightPoints)
 	wctx, cancel := context.WithTimeout(ctx, p.limits.BusyWait)
 	err := p.inflight.Acquire(wctx, weight)
 	cancel()
@@ -199,7 +203,7 @@ func (p *Pipeline) Submit(ctx context.Context, b *Batch) error {
 	}
 	var errs []error
 	for _, q := range p.queues {
-		if err := q.append(b.Category, len(b.Points), rec); err != nil {
+		if err := q.append(b.Category, count, rec); err != nil {
 			errs = append(errs, fmt.Errorf("output %s: %w", q.name, err))
 		}
 	}
@@ -218,8 +222,12 @@ func (p *Pipeline) Submit(ctx context.Context, b *Batch) error {
 // here, for callers that build points themselves.
 func (p *Pipeline) encode(buf []byte, b *Batch) ([]byte, error) {
 	now := time.Now()
+	if len(b.Points) == 0 {
+		buf = appendRecordHeader(buf, b.Category, now, b.Count)
+		return append(buf, b.Encoded...), nil
+	}
 	buf = appendRecordHeader(buf, b.Category, now, len(b.Points))
-	extra := p.extra
+	extra := p.Tags()
 	if b.IgnoreGlobalHostTags {
 		extra = nil
 	}
@@ -228,21 +236,7 @@ func (p *Pipeline) encode(buf []byte, b *Batch) ([]byte, error) {
 			return buf, fmt.Errorf("point %d (%q): a point needs a measurement name and at least one field", i, pt.Name)
 		}
 		buf = point.AppendMeasurement(buf, pt.Name)
-		own, j := pt.Tags, 0
-		for len(own) > 0 || j < len(extra) {
-			switch {
-			case j == len(extra) || len(own) > 0 && own[0].Key < extra[j].Key:
-				buf = point.AppendTag(buf, own[0].Key, own[0].Value)
-				own = own[1:]
-			case len(own) == 0 || extra[j].Key < own[0].Key:
-				buf = point.AppendTag(buf, extra[j].Key, extra[j].Value)
-				j++
-			default: // same key: the point's own tag wins
-				buf = point.AppendTag(buf, own[0].Key, own[0].Value)
-				own = own[1:]
-				j++
-			}
-		}
+		buf = point.AppendTags(buf, pt.Tags, extra)
 		for i, f := range pt.Fields {
 			buf = point.AppendField(buf, i == 0, f.Key, f.Value)
 		}
@@ -254,6 +248,9 @@ func (p *Pipeline) encode(buf []byte, b *Batch) ([]byte, error) {
 	}
 	return buf, nil
 }
+
+// Tags are the host and global tags Submit adds, sorted by key.
+func (p *Pipeline) Tags() []point.Tag { return p.extra }
 
 // Flush waits until every queue is empty (everything delivered, rejected or
 // dropped) or ctx ends.

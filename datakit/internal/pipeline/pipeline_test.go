@@ -123,6 +123,33 @@ func TestGlobalTagsPointWinsAndIgnore(t *testing.T) {
 	}
 }
 
+// TestEncodedBatch: a batch the API encoded with Tags() is queued as is,
+// counted by Count.
+func TestEncodedBatch(t *testing.T) {
+	out := &fakeOutput{}
+	p := newPipeline(t, t.TempDir(), map[string]outputs.Output{"fake": out}, Limits{})
+	if got := fmt.Sprint(p.Tags()); got != "[{env test} {host h1} {zone z}]" {
+		t.Fatalf("Tags() = %s", got)
+	}
+	body := []byte("cpu,env=mine value=1i 1700000000\ncpu value=2i 1700000000\n")
+	enc, n, err := point.TranscodeLP(nil, body, point.Options{}, p.Tags())
+	if err != nil || n != 2 {
+		t.Fatal(n, err)
+	}
+	spooled := value(pointsSpooled.WithLabelValues("fake", "metric"))
+	if err := p.Submit(context.Background(), &Batch{Category: "metric", Encoded: enc, Count: n}); err != nil {
+		t.Fatal(err)
+	}
+	flush(t, p)
+	got := strings.Join(out.got(), "")
+	if got != "cpu,env=mine,host=h1,zone=z value=1i 1700000000000000000\ncpu,env=test,host=h1,zone=z value=2i 1700000000000000000\n" {
+		t.Fatalf("delivered:\n%s", got)
+	}
+	if v := value(pointsSpooled.WithLabelValues("fake", "metric")) - spooled; v != 2 {
+		t.Fatalf("%v points counted as spooled, want 2", v)
+	}
+}
+
 func TestOrderedDeliveryThroughOutage(t *testing.T) {
 	out := &fakeOutput{}
 	down := errors.New("connection refused")

@@ -25,12 +25,29 @@ const (
 
 // inSrc reports whether b lies inside a.src.
 func (a *arena) inSrc(b []byte) bool {
-	if len(a.src) == 0 || len(b) == 0 {
-		return false
+	return len(b) > 0 && a.offset(unsafe.SliceData(b), len(b)) >= 0
+}
+
+// offsetOf is the index in a.src where s starts, or -1 when s is not a
+// view of it (it was unescaped, or copied).
+func (a *arena) offsetOf(s string) int {
+	if len(s) == 0 {
+		return -1
+	}
+	return a.offset(unsafe.StringData(s), len(s))
+}
+
+// offset compares addresses, which is what tells a view of src from a copy.
+func (a *arena) offset(p *byte, n int) int {
+	if len(a.src) == 0 {
+		return -1
 	}
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(a.src)))
-	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	return p >= base && p+uintptr(len(b)) <= base+uintptr(len(a.src))
+	at := uintptr(unsafe.Pointer(p))
+	if at < base || at+uintptr(n) > base+uintptr(len(a.src)) {
+		return -1
+	}
+	return int(at - base)
 }
 
 // copyBytes returns a stable copy of b.
@@ -58,44 +75,38 @@ func (a *arena) str(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-func (a *arena) point() *Point {
+// keep turns the entry the decoder just validated into a point that stays
+// valid: its tags and fields move from the entry's scratch into the slabs.
+func (a *arena) keep(e *lpEntry) *Point {
 	if len(a.points) == cap(a.points) {
 		a.points = make([]Point, 0, pointChunk)
 	}
 	a.points = a.points[:len(a.points)+1]
-	return &a.points[len(a.points)-1]
+	p := &a.points[len(a.points)-1]
+	p.Name = e.name
+	p.Tags = a.tags.take(len(e.tags))
+	copy(p.Tags, e.tags)
+	p.Fields = a.fields.take(len(e.fields))
+	for i := range e.fields {
+		p.Fields[i] = e.fields[i].field()
+	}
+	p.Time = e.time
+	return p
 }
 
-// slab holds the tags (or fields) of many points back to back; a point's
-// elements are pushed straight into it, with no scratch copy.
+// slab holds the tags (or fields) of many points back to back.
 type slab[T any] struct{ s []T }
 
-// begin starts a point's run of elements; the mark is its start index.
-func (sl *slab[T]) begin() int { return len(sl.s) }
-
-func (sl *slab[T]) count(mark int) int { return len(sl.s) - mark }
-
-// push appends v to the run starting at *mark, moving the run to a fresh
-// chunk when the current one is full (earlier points keep the old one).
-func (sl *slab[T]) push(mark *int, v T) {
-	if len(sl.s) == cap(sl.s) {
-		n := len(sl.s) - *mark
-		fresh := make([]T, n, max(slabChunk, 2*n))
-		copy(fresh, sl.s[*mark:])
-		sl.s, *mark = fresh, 0
-	}
-	sl.s = append(sl.s, v)
-}
-
-// end closes the run: normalize may reorder and shorten it in place. The
-// capacity is capped so that a later append (the pipeline adding global
-// tags) copies instead of overwriting the next point's elements.
-func (sl *slab[T]) end(mark int, normalize func([]T) []T) []T {
-	run := normalize(sl.s[mark:])
-	if len(run) == 0 {
-		sl.s = sl.s[:mark]
+// take returns a run of n elements (nil for none). Its capacity is capped
+// so that a later append (adding tags to a point) copies instead of
+// overwriting the next point's elements.
+func (sl *slab[T]) take(n int) []T {
+	if n == 0 {
 		return nil
 	}
-	sl.s = sl.s[:mark+len(run)]
-	return sl.s[mark:len(sl.s):len(sl.s)]
+	if cap(sl.s)-len(sl.s) < n {
+		sl.s = make([]T, 0, max(slabChunk, n))
+	}
+	sl.s = sl.s[:len(sl.s)+n]
+	return sl.s[len(sl.s)-n : len(sl.s) : len(sl.s)]
 }

@@ -54,17 +54,41 @@ func AppendTag(dst []byte, key, value string) []byte {
 // AppendField appends " key=value" for the first field of a line and
 // ",key=value" for the others.
 func AppendField(dst []byte, first bool, key string, v lineprotocol.Value) []byte {
-	sep := byte(',')
-	if first {
-		sep = ' '
-	}
-	dst = keyEsc.append(append(dst, sep), key)
-	dst = append(dst, '=')
+	dst = appendFieldKey(dst, first, key)
 	if v.Kind() == lineprotocol.String {
 		dst = stringEsc.append(append(dst, '"'), v.StringV())
 		return append(dst, '"')
 	}
 	return v.AppendBytes(dst)
+}
+
+// appendFieldKey appends " key=" or ",key=".
+func appendFieldKey(dst []byte, first bool, key string) []byte {
+	sep := byte(',')
+	if first {
+		sep = ' '
+	}
+	return append(keyEsc.append(append(dst, sep), key), '=')
+}
+
+// AppendTags appends a point's own tags merged with extra, in key order;
+// where both have a key, the point's own tag wins. Both must be sorted by
+// key without duplicates (as decoded points are).
+func AppendTags(dst []byte, own, extra []Tag) []byte {
+	for len(own) > 0 || len(extra) > 0 {
+		switch {
+		case len(extra) == 0 || len(own) > 0 && own[0].Key < extra[0].Key:
+			dst = AppendTag(dst, own[0].Key, own[0].Value)
+			own = own[1:]
+		case len(own) == 0 || extra[0].Key < own[0].Key:
+			dst = AppendTag(dst, extra[0].Key, extra[0].Value)
+			extra = extra[1:]
+		default: // same key: the point's own tag wins
+			dst = AppendTag(dst, own[0].Key, own[0].Value)
+			own, extra = own[1:], extra[1:]
+		}
+	}
+	return dst
 }
 
 // AppendTime ends a line with a nanosecond timestamp, or without one when t

@@ -1,0 +1,221 @@
+package point
+
+import (
+	"errors"
+	"strconv"
+	"time"
+	"unsafe"
+
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+)
+
+// lpEntry validates one line-protocol entry at a time, enforcing the limits
+// as it goes so that a point with 10,000 tags is refused at tag max_tags+1.
+// It leaves the entry in its scratch fields, normalized (tags and fields
+// sorted by key, last of equal keys wins), for DecodeLP to keep as a Point
+// or TranscodeLP to write out again: both accept exactly the same input.
+type lpEntry struct {
+	dec  *lineprotocol.Decoder
+	a    arena
+	lim  Limits
+	prec Precision
+	now  time.Time
+
+	// The current entry, overwritten by the next one. The strings view
+	// the input or arena copies, so they stay valid.
+	name   string
+	tags   []Tag
+	fields []lpField
+	time   time.Time
+	// asWritten: the name, tags and fields are views of the input in the
+	// order written, sorted and unique, and every value is plain: writing
+	// them again gives the input's bytes, which TranscodeLP then copies.
+	asWritten bool
+}
+
+// lpField is a field as read. A plain value (see plainValue) is kept as
+// the bytes written, raw, until someone needs it parsed (field).
+type lpField struct {
+	Key   string
+	kind  lineprotocol.ValueKind
+	plain bool
+	raw   []byte
+	value lineprotocol.Value // when not plain
+}
+
+func (e *lpEntry) next() *Error {
+	name, err := e.dec.Measurement()
+	if err != nil {
+		return decodeError(err)
+	}
+	size := pointSize{lim: &e.lim}
+	if name[len(name)-1] == '\\' {
+		return syntaxErrorf("", "measurement name ends with a backslash")
+	}
+	if len(name) > e.lim.MaxKeyBytes {
+		return limitErrorf(string(name), "measurement name is %d bytes, longer than %d (max_key_bytes)", len(name), e.lim.MaxKeyBytes)
+	}
+	size.size = len(name)
+	// Decoder slices are only valid until the next call: copy now.
+	e.name = e.a.str(name)
+	e.asWritten = e.a.inSrc(name)
+
+	e.tags = e.tags[:0]
+	for {
+		k, v, err := e.dec.NextTag()
+		if err != nil {
+			return decodeError(err)
+		}
+		if k == nil {
+			break
+		}
+		if len(e.tags) == e.lim.MaxTags {
+			return limitErrorf(string(k), "more than %d tags (max_tags)", e.lim.MaxTags)
+		}
+		if err := e.checkLP("tag", k, v, len(v)); err != nil {
+			return err
+		}
+		if err := size.add(k, len(k)+len(v)); err != nil {
+			return err
+		}
+		e.asWritten = e.asWritten && e.a.inSrc(k) && e.a.inSrc(v)
+		e.tags = append(e.tags, Tag{Key: e.a.str(k), Value: e.a.str(v)})
+	}
+
+	e.fields = e.fields[:0]
+	for {
+		k, f, err := e.nextField()
+		if err != nil {
+			return err
+		}
+		if k == nil {
+			break
+		}
+		if len(e.fields) == e.lim.MaxFields {
+			return limitErrorf(string(k), "more than %d fields (max_fields)", e.lim.MaxFields)
+		}
+		var str []byte // a string value, which has size limits
+		vsize := 8
+		if f.kind == lineprotocol.String {
+			str = f.raw
+			if !f.plain {
+				str = f.value.BytesV()
+			}
+			vsize = len(str)
+		}
+		if err := e.checkLP("field", k, str, vsize); err != nil {
+			return err
+		}
+		if err := size.add(k, len(k)+vsize); err != nil {
+			return err
+		}
+		if str != nil && !f.plain && !e.a.inSrc(str) {
+			// The value points into the decoder's buffer; keep a copy.
+			f.value, _ = lineprotocol.NewValueFromBytes(lineprotocol.String, e.a.copyBytes(str))
+		}
+		e.asWritten = e.asWritten && f.plain && e.a.inSrc(k)
+		f.Key = e.a.str(k)
+		e.fields = append(e.fields, f)
+	}
+	if len(e.fields) == 0 {
+		return syntaxErrorf("", "no fields")
+	}
+
+	var perr *Error
+	if e.time, perr = e.timestamp(); perr != nil {
+		return perr
+	}
+	if !sortedUnique(e.tags, tagKey) || !sortedUnique(e.fields, lpFieldKey) {
+		e.asWritten = false
+		e.tags = normalize(e.tags, tagKey)
+		e.fields = normalize(e.fields, lpFieldKey)
+	}
+	return nil
+}
+
+// nextField reads one field. From memory it reads the value's bytes and
+// parses them itself, which is all NextField does, unless they are plain
+// (see plainValue); a value that does not parse is then reported without
+// its line and column, which decodeBytes finds by decoding again,
+// streaming.
+func (e *lpEntry) nextField() (key []byte, f lpField, perr *Error) {
+	if e.a.src == nil {
+		k, v, err := e.dec.NextField()
+		if err != nil {
+			return nil, f, decodeError(err)
+		}
+		return k, lpField{kind: v.Kind(), value: v}, nil
+	}
+	k, kind, b, err := e.dec.NextFieldBytes()
+	if err != nil {
+		return nil, f, decodeError(err)
+	}
+	if k == nil {
+		return nil, f, nil
+	}
+	f.kind = kind
+	if plainValue(kind, b) && e.a.inSrc(b) {
+		f.raw, f.plain = b, true
+		return k, f, nil
+	}
+	if f.value, err = lineprotocol.NewValueFromBytes(kind, b); err != nil {
+		return nil, f, syntaxErrorf(string(k), "cannot parse value: %v", err)
+	}
+	return k, f, nil
+}
+
+// field returns the field, parsing a plain value now.
+func (f *lpField) field() Field {
+	if f.plain {
+		f.value, _ = lineprotocol.NewValueFromBytes(f.kind, f.raw) // valid: see plainValue
+		f.plain = false
+	}
+	return Field{Key: f.Key, Value: f.value}
+}
+
+// checkLP applies the per-key limits; the decoder has already refused
+// control characters and invalid UTF-8, which leaves the trailing
+// backslash (the encoder cannot write it back) to check here. str is the
+// value of a string field, nil for other fields.
+func (e *lpEntry) checkLP(kind string, k, str []byte, vsize int) *Error {
+	if k[len(k)-1] == '\\' {
+		return syntaxErrorf(string(k), "%s key ends with a backslash", kind)
+	}
+	if kind == "tag" && str[len(str)-1] == '\\' {
+		return syntaxErrorf(string(k), "tag value ends with a backslash")
+	}
+	if len(k) > e.lim.MaxKeyBytes {
+		return limitErrorf(string(k), "%s key is %d bytes, longer than %d (max_key_bytes)", kind, len(k), e.lim.MaxKeyBytes)
+	}
+	if vsize > e.lim.MaxValueBytes && (kind == "tag" || str != nil) {
+		return limitErrorf(string(k), "value is %d bytes, longer than %d (max_value_bytes)", vsize, e.lim.MaxValueBytes)
+	}
+	return nil
+}
+
+func (e *lpEntry) timestamp() (time.Time, *Error) {
+	b, err := e.dec.TimeBytes()
+	if err != nil {
+		return time.Time{}, decodeError(err)
+	}
+	if b == nil {
+		return e.now, nil
+	}
+	ts, err := strconv.ParseInt(unsafe.String(&b[0], len(b)), 10, 64)
+	if err != nil {
+		return time.Time{}, syntaxErrorf("", "invalid timestamp %q", clip(string(b)))
+	}
+	t, err := e.prec.Time(ts)
+	if err != nil {
+		return time.Time{}, syntaxErrorf("", "%v", err)
+	}
+	return t, nil
+}
+
+func decodeError(err error) *Error {
+	var de *lineprotocol.DecodeError
+	if errors.As(err, &de) {
+		return &Error{Kind: Syntax, Line: int(de.Line), Column: de.Column, Msg: clipMsg(de.Err.Error())}
+	}
+	return &Error{Kind: Syntax, Msg: clipMsg(err.Error())}
+}
