@@ -21,7 +21,7 @@ type Batch struct {
 	// pipeline would encode Points, with the Submitter's Tags added unless
 	// IgnoreGlobalHostTags: the HTTP API writes it while it decodes the
 	// request (point.TranscodeLP), which saves building the points. Count
-	// is its number of points.
+	// is its number of points. Submit must not keep Encoded once it returns.
 	Encoded []byte
 	Count   int
 }

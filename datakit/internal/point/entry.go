@@ -84,14 +84,18 @@ func (e *lpEntry) next() *Error {
 
 	e.fields = e.fields[:0]
 	for {
-		k, f, err := e.nextField()
+		// Read each field straight into its slot: an lpField is big.
+		e.fields = append(e.fields, lpField{})
+		f := &e.fields[len(e.fields)-1]
+		k, err := e.nextField(f)
 		if err != nil {
 			return err
 		}
 		if k == nil {
+			e.fields = e.fields[:len(e.fields)-1]
 			break
 		}
-		if len(e.fields) == e.lim.MaxFields {
+		if len(e.fields) > e.lim.MaxFields {
 			return limitErrorf(string(k), "more than %d fields (max_fields)", e.lim.MaxFields)
 		}
 		var str []byte // a string value, which has size limits
@@ -115,7 +119,6 @@ func (e *lpEntry) next() *Error {
 		}
 		e.asWritten = e.asWritten && f.plain && e.a.inSrc(k)
 		f.Key = e.a.str(k)
-		e.fields = append(e.fields, f)
 	}
 	if len(e.fields) == 0 {
 		return syntaxErrorf("", "no fields")
@@ -138,30 +141,31 @@ func (e *lpEntry) next() *Error {
 // (see plainValue); a value that does not parse is then reported without
 // its line and column, which decodeBytes finds by decoding again,
 // streaming.
-func (e *lpEntry) nextField() (key []byte, f lpField, perr *Error) {
+func (e *lpEntry) nextField(f *lpField) (key []byte, perr *Error) {
 	if e.a.src == nil {
 		k, v, err := e.dec.NextField()
 		if err != nil {
-			return nil, f, decodeError(err)
+			return nil, decodeError(err)
 		}
-		return k, lpField{kind: v.Kind(), value: v}, nil
+		f.kind, f.value = v.Kind(), v
+		return k, nil
 	}
 	k, kind, b, err := e.dec.NextFieldBytes()
 	if err != nil {
-		return nil, f, decodeError(err)
+		return nil, decodeError(err)
 	}
 	if k == nil {
-		return nil, f, nil
+		return nil, nil
 	}
 	f.kind = kind
 	if plainValue(kind, b) && e.a.inSrc(b) {
 		f.raw, f.plain = b, true
-		return k, f, nil
+		return k, nil
 	}
 	if f.value, err = lineprotocol.NewValueFromBytes(kind, b); err != nil {
-		return nil, f, syntaxErrorf(string(k), "cannot parse value: %v", err)
+		return nil, syntaxErrorf(string(k), "cannot parse value: %v", err)
 	}
-	return k, f, nil
+	return k, nil
 }
 
 // field returns the field, parsing a plain value now.
@@ -178,6 +182,15 @@ func (f *lpField) field() Field {
 // backslash (the encoder cannot write it back) to check here. str is the
 // value of a string field, nil for other fields.
 func (e *lpEntry) checkLP(kind string, k, str []byte, vsize int) *Error {
+	if k[len(k)-1] == '\\' || kind == "tag" && str[len(str)-1] == '\\' || len(k) > e.lim.MaxKeyBytes ||
+		vsize > e.lim.MaxValueBytes && (kind == "tag" || str != nil) {
+		return e.badLP(kind, k, str, vsize)
+	}
+	return nil
+}
+
+// badLP is checkLP's error, out of line so that checkLP inlines.
+func (e *lpEntry) badLP(kind string, k, str []byte, vsize int) *Error {
 	if k[len(k)-1] == '\\' {
 		return syntaxErrorf(string(k), "%s key ends with a backslash", kind)
 	}
@@ -187,10 +200,7 @@ func (e *lpEntry) checkLP(kind string, k, str []byte, vsize int) *Error {
 	if len(k) > e.lim.MaxKeyBytes {
 		return limitErrorf(string(k), "%s key is %d bytes, longer than %d (max_key_bytes)", kind, len(k), e.lim.MaxKeyBytes)
 	}
-	if vsize > e.lim.MaxValueBytes && (kind == "tag" || str != nil) {
-		return limitErrorf(string(k), "value is %d bytes, longer than %d (max_value_bytes)", vsize, e.lim.MaxValueBytes)
-	}
-	return nil
+	return limitErrorf(string(k), "value is %d bytes, longer than %d (max_value_bytes)", vsize, e.lim.MaxValueBytes)
 }
 
 func (e *lpEntry) timestamp() (time.Time, *Error) {

@@ -62,9 +62,14 @@ type pointSize struct {
 func (s *pointSize) add(key []byte, n int) *Error {
 	s.size += n
 	if s.size > s.lim.MaxPointBytes {
-		return limitErrorf(string(key), "point is larger than %d bytes (max_point_bytes)", s.lim.MaxPointBytes)
+		return s.tooLarge(key)
 	}
 	return nil
+}
+
+// tooLarge is add's error, out of line so that add inlines.
+func (s *pointSize) tooLarge(key []byte) *Error {
+	return limitErrorf(string(key), "point is larger than %d bytes (max_point_bytes)", s.lim.MaxPointBytes)
 }
 
 func valueSize(v lineprotocol.Value) int {
