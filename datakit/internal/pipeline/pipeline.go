@@ -192,6 +192,10 @@ func (p *Pipeline) Submit(ctx context.Context, b *Batch) error {
 	}
 	bufp := p.buffers.Get().(*[]byte)
 	rec, err := p.encode((*bufp)[:0], b)
+	parts := [][]byte{rec}
+	if len(b.Points) == 0 { // rec is the header: the spool writes Encoded as it is
+		parts = append(parts, b.Encoded)
+	}
 	defer func() {
 		if cap(rec) <= 8<<20 { // do not pin huge buffers
 			*bufp = rec
@@ -203,7 +207,7 @@ func (p *Pipeline) Submit(ctx context.Context, b *Batch) error {
 	}
 	var errs []error
 	for _, q := range p.queues {
-		if err := q.append(b.Category, count, rec); err != nil {
+		if err := q.append(b.Category, count, parts); err != nil {
 			errs = append(errs, fmt.Errorf("output %s: %w", q.name, err))
 		}
 	}
@@ -217,14 +221,14 @@ func (p *Pipeline) Submit(ctx context.Context, b *Batch) error {
 	return nil
 }
 
-// encode appends the queue record of b to buf. Keys and values were
-// validated when they were decoded; only the shape of each point is checked
-// here, for callers that build points themselves.
+// encode appends the queue record of b to buf, or only its header when b
+// is Encoded. Keys and values were validated when they were decoded; only
+// the shape of each point is checked here, for callers that build points
+// themselves.
 func (p *Pipeline) encode(buf []byte, b *Batch) ([]byte, error) {
 	now := time.Now()
 	if len(b.Points) == 0 {
-		buf = appendRecordHeader(buf, b.Category, now, b.Count)
-		return append(buf, b.Encoded...), nil
+		return appendRecordHeader(buf, b.Category, now, b.Count), nil
 	}
 	buf = appendRecordHeader(buf, b.Category, now, len(b.Points))
 	extra := p.Tags()

@@ -76,12 +76,17 @@ func (w *queue) countDropped(data []byte) {
 	}
 }
 
-func (w *queue) append(category string, points int, rec []byte) error {
-	if err := w.q.Append(rec); err != nil {
+// append queues one record, the concatenation of parts.
+func (w *queue) append(category string, points int, parts [][]byte) error {
+	if err := w.q.Append(parts...); err != nil {
 		return err
 	}
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
 	pointsSpooled.WithLabelValues(w.name, category).Add(float64(points))
-	bytesSpooled.WithLabelValues(w.name, category).Add(float64(len(rec)))
+	bytesSpooled.WithLabelValues(w.name, category).Add(float64(n))
 	w.updateGauges()
 	return nil
 }

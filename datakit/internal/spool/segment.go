@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // A segment file is a sequence of records, each framed as
@@ -62,13 +64,60 @@ func listSegments(dir string) ([]uint64, error) {
 	return seqs, nil
 }
 
+// frameHeader is the header of the record made of parts.
+func frameHeader(parts [][]byte) [headerSize]byte {
+	var h [headerSize]byte
+	var crc uint32
+	n := 0
+	for _, p := range parts {
+		crc = crc32.Update(crc, castagnoli, p)
+		n += len(p)
+	}
+	binary.LittleEndian.PutUint32(h[0:4], uint32(n))
+	binary.LittleEndian.PutUint32(h[4:8], crc)
+	return h
+}
+
 // appendFrame appends the framed record to buf.
 func appendFrame(buf, payload []byte) []byte {
-	var h [headerSize]byte
-	binary.LittleEndian.PutUint32(h[0:4], uint32(len(payload)))
-	binary.LittleEndian.PutUint32(h[4:8], crc32.Checksum(payload, castagnoli))
-	buf = append(buf, h[:]...)
-	return append(buf, payload...)
+	h := frameHeader([][]byte{payload})
+	return append(append(buf, h[:]...), payload...)
+}
+
+// writeFrame writes the record made of parts, framed, at off with
+// pwritev: the parts (batches of up to megabytes on the ingest path) are
+// not copied together first.
+func writeFrame(f *os.File, off int64, parts [][]byte) error {
+	h := frameHeader(parts)
+	iovs := append([][]byte{h[:]}, parts...)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var werr error
+	err = rc.Write(func(fd uintptr) bool {
+		for len(iovs) > 0 && werr == nil {
+			n, err := unix.Pwritev(int(fd), iovs, off)
+			switch {
+			case err == unix.EINTR:
+				continue
+			case err != nil:
+				werr = os.NewSyscallError("pwritev", err)
+			case n == 0:
+				werr = io.ErrShortWrite
+			}
+			off += int64(n)
+			for n > 0 { // skip what was written
+				k := min(n, len(iovs[0]))
+				iovs[0], n = iovs[0][k:], n-k
+				if len(iovs[0]) == 0 {
+					iovs = iovs[1:]
+				}
+			}
+		}
+		return true
+	})
+	return errors.Join(err, werr)
 }
 
 // errCorrupt describes why a record could not be read.

@@ -68,7 +68,6 @@ type Queue struct {
 	cur     Pos        // oldest unacknowledged record
 	cursor  *cursorFile
 	gen     uint64 // appends so far, for group commit
-	wbuf    []byte
 	closed  bool
 	dropped Stats // only the Dropped*/Corrupt* fields are used
 	ready   chan struct{}
@@ -190,11 +189,16 @@ func (q *Queue) createHead(seq uint64) error {
 	return nil
 }
 
-// Append adds one record at the tail of the queue. It returns once the record
-// is written to the segment file (and fsynced when SyncInterval is 0).
-func (q *Queue) Append(rec []byte) error {
-	frame := int64(headerSize + len(rec))
-	if frame > q.opt.MaxBytes || len(rec) > MaxRecord {
+// Append adds one record, the concatenation of parts, at the tail of the
+// queue. It returns once the record is written to the segment file (and
+// fsynced when SyncInterval is 0).
+func (q *Queue) Append(parts ...[]byte) error {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	frame := int64(headerSize + n)
+	if frame > q.opt.MaxBytes || n > MaxRecord {
 		return fmt.Errorf("%w: %d bytes, bound %d", ErrTooLarge, frame, q.opt.MaxBytes)
 	}
 	q.mu.Lock()
@@ -216,8 +220,7 @@ func (q *Queue) Append(rec []byte) error {
 			return err
 		}
 	}
-	q.wbuf = appendFrame(q.wbuf[:0], rec)
-	if _, err := q.head.WriteAt(q.wbuf, head.size); err != nil {
+	if err := writeFrame(q.head, head.size, parts); err != nil {
 		// Cut a partial write off so the next record starts on a boundary.
 		_ = q.head.Truncate(head.size)
 		q.mu.Unlock()

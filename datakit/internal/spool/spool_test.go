@@ -59,7 +59,12 @@ func wantRange(t *testing.T, got []string, from, to int) {
 func appendN(t *testing.T, q *Queue, from, to int) {
 	t.Helper()
 	for i := from; i < to; i++ {
-		if err := q.Append(rec(i)); err != nil {
+		r := rec(i)
+		parts := [][]byte{r}
+		if i%2 == 1 { // a record given in parts reads back whole
+			parts = [][]byte{r[:3], nil, r[3:]}
+		}
+		if err := q.Append(parts...); err != nil {
 			t.Fatal(err)
 		}
 	}
