@@ -66,13 +66,20 @@ func (a *arena) copyBytes(b []byte) []byte {
 // str returns b as a string that stays valid: a view of src when b lies
 // in it, else a copy.
 func (a *arena) str(b []byte) string {
+	s, _ := a.view(b)
+	return s
+}
+
+// view is str, and whether the string is a view of src.
+func (a *arena) view(b []byte) (string, bool) {
 	if len(b) == 0 {
-		return ""
+		return "", false
 	}
-	if !a.inSrc(b) {
+	inSrc := a.inSrc(b)
+	if !inSrc {
 		b = a.copyBytes(b)
 	}
-	return unsafe.String(&b[0], len(b))
+	return unsafe.String(&b[0], len(b)), inSrc
 }
 
 // keep turns the entry the decoder just validated into a point that stays

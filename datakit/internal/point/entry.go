@@ -57,8 +57,7 @@ func (e *lpEntry) next() *Error {
 	}
 	size.size = len(name)
 	// Decoder slices are only valid until the next call: copy now.
-	e.name = e.a.str(name)
-	e.asWritten = e.a.inSrc(name)
+	e.name, e.asWritten = e.a.view(name)
 
 	e.tags = e.tags[:0]
 	for {
@@ -78,8 +77,10 @@ func (e *lpEntry) next() *Error {
 		if err := size.add(k, len(k)+len(v)); err != nil {
 			return err
 		}
-		e.asWritten = e.asWritten && e.a.inSrc(k) && e.a.inSrc(v)
-		e.tags = append(e.tags, Tag{Key: e.a.str(k), Value: e.a.str(v)})
+		key, kIn := e.a.view(k)
+		value, vIn := e.a.view(v)
+		e.asWritten = e.asWritten && kIn && vIn
+		e.tags = append(e.tags, Tag{Key: key, Value: value})
 	}
 
 	e.fields = e.fields[:0]
@@ -117,8 +118,9 @@ func (e *lpEntry) next() *Error {
 			// The value points into the decoder's buffer; keep a copy.
 			f.value, _ = lineprotocol.NewValueFromBytes(lineprotocol.String, e.a.copyBytes(str))
 		}
-		e.asWritten = e.asWritten && f.plain && e.a.inSrc(k)
-		f.Key = e.a.str(k)
+		var kIn bool
+		f.Key, kIn = e.a.view(k)
+		e.asWritten = e.asWritten && f.plain && kIn
 	}
 	if len(e.fields) == 0 {
 		return syntaxErrorf("", "no fields")
