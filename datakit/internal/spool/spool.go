@@ -74,6 +74,12 @@ type Queue struct {
 
 	syncMu sync.Mutex
 	synced uint64 // gen covered by the last fsync
+
+	// The consumer's own handle on the segment it reads (see Read). rdMu
+	// is taken before mu, never while holding it.
+	rdMu  sync.Mutex
+	rd    *os.File
+	rdSeq uint64
 }
 
 // Open opens or creates the queue in dir and replays what is there.
@@ -251,11 +257,7 @@ func (q *Queue) rotate() error {
 	if err := q.createHead(old.seq + 1); err != nil {
 		return err
 	}
-	if q.segs[0] == old {
-		q.reader = oldFile // the consumer is still reading it
-	} else {
-		oldFile.Close()
-	}
+	oldFile.Close() // the consumer reads through its own handle
 	return q.cursor.f.Sync()
 }
 
@@ -310,7 +312,7 @@ func (q *Queue) advance() {
 	}
 }
 
-// readerFor returns a file to read segment s from.
+// readerFor returns a file to read segment s from, for dropOldest.
 func (q *Queue) readerFor(s *segment) (*os.File, error) {
 	if s == q.segs[len(q.segs)-1] {
 		return q.head, nil
@@ -327,23 +329,36 @@ func (q *Queue) readerFor(s *segment) (*os.File, error) {
 
 // Read returns the oldest unacknowledged records, in order, about maxBytes
 // of them (at least one if the queue is not empty). It does not remove them:
-// Ack does.
+// Ack does. It reads the file without holding the lock Append needs: the
+// bytes below a segment's size never change, and the consumer reads
+// through a handle of its own, which keeps a segment dropped meanwhile
+// readable (Ack then ignores it).
 func (q *Queue) Read(maxBytes int) ([]Record, error) {
+	q.rdMu.Lock()
+	defer q.rdMu.Unlock()
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.closed {
+		q.mu.Unlock()
 		return nil, ErrClosed
 	}
 	q.advance()
-	s := q.segs[0]
-	f, err := q.readerFor(s)
-	if err != nil {
-		return nil, err
+	s, pos := *q.segs[0], q.cur
+	q.mu.Unlock()
+
+	if q.rd == nil || q.rdSeq != s.seq {
+		f, err := os.Open(q.segPath(s.seq))
+		if err != nil {
+			return nil, err
+		}
+		if q.rd != nil {
+			q.rd.Close()
+		}
+		q.rd, q.rdSeq = f, s.seq
 	}
 	var out []Record
-	pos, total := q.cur, 0
+	total := 0
 	for pos.Off < s.size && (len(out) == 0 || total < maxBytes) {
-		data, next, err := readRecord(f, pos.Off, s.size)
+		data, next, err := readRecord(q.rd, pos.Off, s.size)
 		if err != nil {
 			return out, fmt.Errorf("spool read %s: %w", q.segPath(s.seq), err)
 		}
@@ -448,9 +463,15 @@ func (q *Queue) Close() error {
 	close(q.stop)
 	<-q.done
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	err := errors.Join(q.head.Sync(), q.cursor.store(q.cur), q.cursor.f.Sync())
 	q.closeFiles()
+	q.mu.Unlock()
+	q.rdMu.Lock() // after a Read in progress; later ones see closed
+	if q.rd != nil {
+		q.rd.Close()
+		q.rd = nil
+	}
+	q.rdMu.Unlock()
 	return err
 }
 
