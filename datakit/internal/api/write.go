@@ -88,8 +88,8 @@ func (s *Server) write(c *gin.Context) {
 		s.rejectWrite(c, category, aerr.status, aerr.code, aerr.msg)
 		return
 	}
-	// Read it all first: the decoder is fastest in memory, and the points'
-	// strings then point into this buffer instead of being copied.
+	// Read it all first: the decoder is fastest in memory, and what needs
+	// no change is then copied from this buffer as it is.
 	buf := bytes.NewBuffer(getBuffer(int(min(max(c.Request.ContentLength, 0), s.cfg.MaxBodyBytes)) + bytes.MinRead))
 	if _, err := buf.ReadFrom(b); err != nil {
 		aerr := s.readError(c, err)

@@ -181,22 +181,22 @@ func (f *lpField) field() Field {
 
 // checkLP applies the per-key limits; the decoder has already refused
 // control characters and invalid UTF-8, which leaves the trailing
-// backslash (the encoder cannot write it back) to check here. str is the
-// value of a string field, nil for other fields.
-func (e *lpEntry) checkLP(kind string, k, str []byte, vsize int) *Error {
-	if k[len(k)-1] == '\\' || kind == "tag" && str[len(str)-1] == '\\' || len(k) > e.lim.MaxKeyBytes ||
-		vsize > e.lim.MaxValueBytes && (kind == "tag" || str != nil) {
-		return e.badLP(kind, k, str, vsize)
+// backslash (the encoder cannot write it back) to check here. v is the
+// tag's value, or a string field's; nil for other fields.
+func (e *lpEntry) checkLP(kind string, k, v []byte, vsize int) *Error {
+	if k[len(k)-1] == '\\' || kind == "tag" && v[len(v)-1] == '\\' || len(k) > e.lim.MaxKeyBytes ||
+		vsize > e.lim.MaxValueBytes && (kind == "tag" || v != nil) {
+		return e.badLP(kind, k, v, vsize)
 	}
 	return nil
 }
 
-// badLP is checkLP's error, out of line so that checkLP inlines.
-func (e *lpEntry) badLP(kind string, k, str []byte, vsize int) *Error {
+// badLP is checkLP's error, out of line so that the check stays cheap.
+func (e *lpEntry) badLP(kind string, k, v []byte, vsize int) *Error {
 	if k[len(k)-1] == '\\' {
 		return syntaxErrorf(string(k), "%s key ends with a backslash", kind)
 	}
-	if kind == "tag" && str[len(str)-1] == '\\' {
+	if kind == "tag" && v[len(v)-1] == '\\' {
 		return syntaxErrorf(string(k), "tag value ends with a backslash")
 	}
 	if len(k) > e.lim.MaxKeyBytes {
