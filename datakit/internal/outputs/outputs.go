@@ -18,6 +18,8 @@ type Output interface {
 	// Write delivers one batch of line protocol (one category). A nil error
 	// means delivered. An error wrapping ErrPermanent is not retried (for
 	// example a 4xx from the backend); any other error is retried with backoff.
+	// Nobody writes to lp afterwards: an output may keep it without a copy.
+	// Write must not modify it.
 	Write(ctx context.Context, category string, lp []byte) error
 	Close() error
 }

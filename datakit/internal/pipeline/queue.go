@@ -172,6 +172,8 @@ type batch struct {
 	bytes    int
 }
 
+// lp is the batch's line protocol: memory of its own, which the output may
+// keep (see outputs.Output).
 func (b *batch) lp() []byte {
 	if len(b.records) == 1 {
 		return b.records[0].lp

@@ -31,7 +31,8 @@ type Options struct {
 	OnDrop func(rec []byte)
 }
 
-// Record is one queued record and the position just after it (pass it to Ack).
+// Record is one queued record and the position just after it (pass it to
+// Ack). Data is the caller's: the queue never reuses it.
 type Record struct {
 	Data []byte
 	End  Pos
