@@ -344,11 +344,11 @@ func (q *Queue) Read(maxBytes int) ([]Record, error) {
 	}
 	q.advance()
 	s, pos := *q.segs[0], q.cur
-	q.mu.Unlock()
-
 	if q.rd == nil || q.rdSeq != s.seq {
+		// Opened under the lock, while the segment surely exists.
 		f, err := os.Open(q.segPath(s.seq))
 		if err != nil {
+			q.mu.Unlock()
 			return nil, err
 		}
 		if q.rd != nil {
@@ -356,6 +356,8 @@ func (q *Queue) Read(maxBytes int) ([]Record, error) {
 		}
 		q.rd, q.rdSeq = f, s.seq
 	}
+	q.mu.Unlock()
+
 	var out []Record
 	total := 0
 	for pos.Off < s.size && (len(out) == 0 || total < maxBytes) {

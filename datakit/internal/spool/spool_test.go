@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func rec(i int) []byte { return []byte(fmt.Sprintf("record-%06d", i)) }
@@ -138,6 +139,68 @@ func TestConcurrentAppendsWithGroupCommit(t *testing.T) {
 			t.Fatalf("out of order: %q after %q", g, last[w])
 		}
 		last[w] = g
+	}
+}
+
+// TestConsumerRacesAppendsAndDrops: the consumer reads without the lock
+// while appends rotate and the size bound drops segments. Every record is
+// read in order or counted as dropped (a record read just before its
+// segment is dropped may be both).
+func TestConsumerRacesAppendsAndDrops(t *testing.T) {
+	frame := int64(headerSize + len(rec(0)))
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	opt := Options{MaxBytes: 40 * frame, SegmentBytes: 8 * frame, SyncInterval: 1e9,
+		OnDrop: func(r []byte) { mu.Lock(); seen[string(r)] = true; mu.Unlock() }}
+	q := open(t, t.TempDir(), opt)
+	const total = 3000
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < total; i++ {
+			if err := q.Append(rec(i)); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	last, finished := "", false
+	for !finished {
+		select {
+		case <-done:
+			finished = true
+		default:
+		}
+		for {
+			rs, err := q.Read(int(5 * frame))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rs) == 0 {
+				break
+			}
+			for _, r := range rs {
+				if string(r.Data) <= last {
+					t.Fatalf("read %q after %q", r.Data, last)
+				}
+				last = string(r.Data)
+				mu.Lock()
+				seen[last] = true
+				mu.Unlock()
+			}
+			if err := q.Ack(rs[len(rs)-1].End); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Microsecond) // slower than the appends
+		}
+	}
+	if st := q.Stats(); st.DroppedRecords == 0 || last == "" {
+		t.Fatalf("the test needs both reads and drops: read up to %q, dropped %d", last, st.DroppedRecords)
+	}
+	for i := 0; i < total; i++ {
+		if !seen[string(rec(i))] {
+			t.Fatalf("record %d neither read nor counted as dropped", i)
+		}
 	}
 }
 
