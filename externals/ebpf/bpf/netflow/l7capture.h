@@ -129,10 +129,13 @@ static __always_inline void l7_count_drop(__u32 reason)
  */
 static __always_inline __u64 sock_id(struct sock *sk, __u8 proto)
 {
-	__u64 id = (__u64)sk;
-	if (proto == PROTO_UDP)
-		id ^= (__u64)BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino) << 32;
-	return id;
+	if (proto != PROTO_UDP)
+		return (__u64)sk;
+	/* The verifier allows no arithmetic on a BTF pointer (tp_btf's sk):
+	 * a copy of its value is a plain number. */
+	__u64 id = 0;
+	bpf_probe_read_kernel(&id, sizeof(id), &sk);
+	return id ^ (__u64)BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino) << 32;
 }
 
 #if defined(__TARGET_ARCH_x86)

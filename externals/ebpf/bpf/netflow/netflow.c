@@ -396,34 +396,23 @@ struct tp_sock_length {
 #define MSG_PEEK_FLAG 2
 
 /*
- * on_tcp_io refreshes sk's counters and returns its entry (NULL when it is
- * not tracked yet), whose tuple and comm the L7 capture reuses.
+ * on_tcp_io attributes and refreshes the tracked connection c of sk.
+ * Reading seven tcp_sock fields on every send and recv was most of
+ * netflow's per-event cost: a busy connection's counters are refreshed at
+ * most every REFRESH_NS (and always at close, where they are final).
  */
 #define REFRESH_NS (100ULL * 1000 * 1000)
 
-static __always_inline struct conn *on_tcp_io(struct sock *sk)
+static __always_inline void on_tcp_io(struct sock *sk, struct conn *c)
 {
-	__u64 key = (__u64)sk;
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
-	if (!c) {
-		/* Established before we started: track it, role unknown. */
-		if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_ESTABLISHED)
-			track_conn(sk, 0, true);
-		return 0;
-	}
 	if (c->pid == 0)
 		attribute(c);
-	/* Reading seven tcp_sock fields on every send and recv was most of
-	 * netflow's per-event cost: a busy connection's counters are refreshed
-	 * at most every REFRESH_NS (and always at close, where they are final). */
 	__u64 now = bpf_ktime_get_ns();
 	if (now - c->refreshed_ns >= REFRESH_NS) {
 		read_tcp_stats(sk, &c->stats);
 		c->refreshed_ns = now;
 	}
-	return c;
 }
-
 
 static __always_inline void on_udp_io(struct sock *sk, int bytes, bool send)
 {
@@ -453,21 +442,37 @@ static __always_inline bool on_unconnected_udp_recv(struct sock *sk, int bytes)
 	return true;
 }
 
-static __always_inline int on_sock_io(struct sock *sk, __u16 family, __u16 protocol, int ret, int flags, bool send)
+/*
+ * on_sock_io handles one send or receive of ret bytes on sk. Most events
+ * are on TCP connections already tracked: those are found by the sk
+ * address alone, before anything is read from the sock (each CO-RE read
+ * is a helper call).
+ */
+static __always_inline int on_sock_io(struct sock *sk, int ret, int flags, bool send)
 {
 	if (ret <= 0 || (!send && (flags & MSG_PEEK_FLAG)))
-		return 0;
-	if (family != AF_INET && family != AF_INET6)
-		return 0;
-	struct conn *c = 0;
-	if (protocol == IPPROTO_TCP) {
-		c = on_tcp_io(sk);
-	} else if (protocol == IPPROTO_UDP) {
-		if (!send && on_unconnected_udp_recv(sk, ret))
-			return 0;
-		on_udp_io(sk, ret, send);
+		return 0; /* EAGAIN reads are as frequent as data on epoll servers */
+	__u64 key = (__u64)sk;
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	__u16 protocol = IPPROTO_TCP;
+	if (c) {
+		on_tcp_io(sk, c);
 	} else {
-		return 0;
+		__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		if (family != AF_INET && family != AF_INET6)
+			return 0;
+		protocol = BPF_CORE_READ(sk, sk_protocol);
+		if (protocol == IPPROTO_TCP) {
+			/* Established before we started: track it, role unknown. */
+			if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_ESTABLISHED)
+				track_conn(sk, 0, true);
+		} else if (protocol == IPPROTO_UDP) {
+			if (!send && on_unconnected_udp_recv(sk, ret))
+				return 0;
+			on_udp_io(sk, ret, send);
+		} else {
+			return 0;
+		}
 	}
 	l7_on_io(sk, protocol, ret, send, c);
 	return 0;
@@ -482,13 +487,13 @@ static __always_inline int on_sock_io(struct sock *sk, __u16 family, __u16 proto
 SEC("tracepoint/sock/sock_send_length")
 int on_sock_send_length(struct tp_sock_length *ctx)
 {
-	return on_sock_io((struct sock *)ctx->sk, ctx->family, ctx->protocol, ctx->ret, ctx->flags, true);
+	return on_sock_io((struct sock *)ctx->sk, ctx->ret, ctx->flags, true);
 }
 
 SEC("tracepoint/sock/sock_recv_length")
 int on_sock_recv_length(struct tp_sock_length *ctx)
 {
-	return on_sock_io((struct sock *)ctx->sk, ctx->family, ctx->protocol, ctx->ret, ctx->flags, false);
+	return on_sock_io((struct sock *)ctx->sk, ctx->ret, ctx->flags, false);
 }
 
 /*
@@ -500,33 +505,20 @@ int on_sock_recv_length(struct tp_sock_length *ctx)
  * (the unused pair is loaded as a stub).
  */
 /*
- * tp_btf and fexit hand pointers over as trusted BTF pointers, on which the
- * verifier forbids the arithmetic of our socket ids; a copy of the argument
- * is a plain address, read with CO-RE as the classic tracepoint's is.
+ * tp_btf hands sk over as a BTF pointer: used as it is (a map key, CO-RE
+ * reads), with no copy (a helper call per event). sock_id is the one place
+ * that needs its address as a number.
  */
-static __always_inline void *plain_first_arg(__u64 *ctx)
-{
-	__u64 addr = 0;
-	bpf_probe_read_kernel(&addr, sizeof(addr), &ctx[0]);
-	return (void *)addr;
-}
-
-static __always_inline int on_sk_io(struct sock *sk, int ret, int flags, bool send)
-{
-	return on_sock_io(sk, BPF_CORE_READ(sk, __sk_common.skc_family), BPF_CORE_READ(sk, sk_protocol), ret,
-			  flags, send);
-}
-
 SEC("tp_btf/sock_send_length")
 int on_sock_send_length_btf(__u64 *ctx)
 {
-	return on_sk_io(plain_first_arg(ctx), (int)ctx[1], (int)ctx[2], true);
+	return on_sock_io((struct sock *)ctx[0], (int)ctx[1], (int)ctx[2], true);
 }
 
 SEC("tp_btf/sock_recv_length")
 int on_sock_recv_length_btf(__u64 *ctx)
 {
-	return on_sk_io(plain_first_arg(ctx), (int)ctx[1], (int)ctx[2], false);
+	return on_sock_io((struct sock *)ctx[0], (int)ctx[1], (int)ctx[2], false);
 }
 
 /*
@@ -549,8 +541,8 @@ int on_sock_recv_length_btf(__u64 *ctx)
  */
 static __always_inline int on_inet_io(__u64 *ctx, int ret, int flags, bool send)
 {
-	struct socket *sock = plain_first_arg(ctx);
-	return on_sk_io(BPF_CORE_READ(sock, sk), ret, flags, send);
+	struct socket *sock = (struct socket *)ctx[0];
+	return on_sock_io(BPF_CORE_READ(sock, sk), ret, flags, send);
 }
 
 SEC("fexit/inet_sendmsg")
