@@ -73,7 +73,7 @@ struct conn {
 	struct flow_tuple tuple;
 	struct tcp_stats stats;
 	__u64 start_ns;     /* with the sk address, identifies this connection */
-	__u64 refreshed_ns; /* when stats were last read from the tcp_sock */
+	__u64 refreshed_at; /* jiffies when stats were last read from the tcp_sock */
 	__u32 pid;          /* 0 until seen in process context */
 	__u8 role;
 	__u8 _pad[3];

@@ -18,7 +18,7 @@ type netflowConn struct {
 	Tuple       netflowFlowTuple
 	Stats       netflowTcpStats
 	StartNs     uint64
-	RefreshedNs uint64
+	RefreshedAt uint64
 	Pid         uint32
 	Role        uint8
 	Pad         [3]uint8
