@@ -18,10 +18,17 @@ import (
 // waits until its programs are attached (the first self-metrics point).
 func collector(t *testing.T, extra ...string) (out string, stop func()) {
 	t.Helper()
+	_, out, stop = collectorProc(t, extra...)
+	return out, stop
+}
+
+// collectorProc is collector with the running process.
+func collectorProc(t *testing.T, extra ...string) (p *testenv.Proc, out string, stop func()) {
+	t.Helper()
 	testenv.RequireRoot(t)
 	bin := testenv.Binary(t, "datakit-ebpf")
 	out = filepath.Join(t.TempDir(), "out.lp")
-	p := testenv.Start(t, bin, append([]string{"run", "--output", out, "--interval", "1s", "--ephemeral-port", "32768"}, extra...)...)
+	p = testenv.Start(t, bin, append([]string{"run", "--output", out, "--interval", "1s", "--ephemeral-port", "32768"}, extra...)...)
 	testenv.Eventually(t, 15*time.Second, "the collector's first flush", func() bool {
 		b, _ := os.ReadFile(out)
 		return strings.Contains(string(b), "datakit_ebpf,") || p.Exited()
@@ -33,7 +40,7 @@ func collector(t *testing.T, extra ...string) (out string, stop func()) {
 	if len(held.Progs) == 0 {
 		t.Fatalf("the running collector holds no BPF program")
 	}
-	return out, func() {
+	return p, out, func() {
 		p.Stop(10 * time.Second)
 		if err := p.Wait(); err != nil {
 			t.Fatalf("collector: %v\n%s", err, p.Output())

@@ -12,9 +12,10 @@ import (
 )
 
 // TestNetflowAcceptedSilent: a server that accepts and closes at once
-// never sends or receives, so only the accept (sys_exit_accept4 and the
-// fd -> sock walk) can tell whose connections they are. Its accepting
-// thread has its own name: process_name must still be the process's.
+// never sends or receives, so only its close() (the state change out of
+// ESTABLISHED runs in the closing process) can tell whose connections
+// they are. Its accepting thread has its own name: process_name must
+// still be the process's.
 func TestNetflowAcceptedSilent(t *testing.T) {
 	t.Parallel() // its own processes, ports and collector
 	testenv.RequireBinaries(t, "python3")

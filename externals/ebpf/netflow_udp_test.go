@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
 	"golang.org/x/net/ipv4"
 
 	"netobs.local/agent/tests/testenv"
@@ -33,8 +35,45 @@ def named(name, fn):
 // unconnected sockets (sendto/recvfrom), each booked to the other's
 // address: a recvfrom's sender is known only at the syscall's exit. The
 // test process's own recvmmsg (x/net ReadBatch) is booked to its senders.
+// With --udp-recv-peers=always the exits are there from the start; on
+// demand (the default) they are not attached until a first datagram is
+// read from an unconnected socket, and then give the same.
 func TestNetflowUDP(t *testing.T) {
-	t.Parallel() // its own processes, ports and collector
+	t.Parallel()
+	for _, mode := range []string{"always", "on-demand"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel() // its own processes, ports and collector
+			testNetflowUDP(t, mode)
+		})
+	}
+}
+
+// recvExitLinks counts the recv exits pid has attached (program names are
+// cut to 15 bytes by the kernel).
+func recvExitLinks(t *testing.T, pid int) int {
+	n := 0
+	for _, id := range testenv.HeldBPF(t, pid).Links {
+		l, err := link.NewFromID(id)
+		if err != nil {
+			continue
+		}
+		info, err := l.Info()
+		l.Close()
+		if err != nil {
+			continue
+		}
+		if p, err := ebpf.NewProgramFromID(info.Program); err == nil {
+			pi, _ := p.Info()
+			p.Close()
+			if pi != nil && strings.HasPrefix(pi.Name, "on_sys_exit_rec") {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func testNetflowUDP(t *testing.T, mode string) {
 	testenv.RequireBinaries(t, "python3")
 	port := serverUDPPort(t)
 	server := testenv.Start(t, "python3", "-c", pyThreadName+fmt.Sprintf(`
@@ -48,7 +87,19 @@ def serve():
 named("udp-srv-thread", serve)
 `, port))
 	testenv.Eventually(t, 5*time.Second, "udp server", func() bool { return strings.Contains(server.Output(), "ready") })
-	out, stop := collector(t)
+	proc, out, stop := collectorProc(t, "--udp-recv-peers="+mode)
+	if mode == "on-demand" {
+		if n := recvExitLinks(t, proc.Pid()); n != 0 {
+			t.Fatalf("%d recv exits attached before any unconnected socket received", n)
+		}
+		warm, err := net.Dial("udp4", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		warm.Write([]byte("warm-up"))
+		warm.Close()
+		testenv.Eventually(t, 5*time.Second, "the recv exits attached on demand", func() bool { return recvExitLinks(t, proc.Pid()) == 3 })
+	}
 
 	client := exec.Command("python3", "-c", pyThreadName+fmt.Sprintf(`
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -70,7 +121,9 @@ named("udp-cli-thread", talk)
 	sp, cpid, spid := strconv.Itoa(port), strconv.Itoa(client.Process.Pid), strconv.Itoa(server.Pid())
 	for _, pid := range []string{cpid, spid} {
 		for _, p := range pts {
-			if p.name == "netflow" && p.tags["pid"] == pid && (p.tags["dst_ip"] == "0.0.0.0" || p.tags["dst_port"] == "0") {
+			// the warm-up datagram, read before the exits were attached
+			warmUp := mode == "on-demand" && pid == spid && p.fields["bytes_read"] == 7 && p.fields["bytes_written"] == 0
+			if p.name == "netflow" && p.tags["pid"] == pid && (p.tags["dst_ip"] == "0.0.0.0" || p.tags["dst_port"] == "0") && !warmUp {
 				t.Errorf("pid %s: flow booked to the unknown peer: %v %v", pid, p.tags, p.fields)
 			}
 		}
@@ -89,8 +142,12 @@ named("udp-cli-thread", talk)
 		"src_port": sp, "dst_ip": "127.0.0.1", "direction": "incoming"}
 	w, n = sum(pts, "netflow", "bytes_written", srv)
 	r, _ = sum(pts, "netflow", "bytes_read", srv)
-	if n == 0 || r != 300 || w != 150 {
-		t.Errorf("server: %d points (process python3, incoming, from 127.0.0.1): read %d written %d, want 300 and 150", n, r, w)
+	wantW := int64(150)
+	if mode == "on-demand" {
+		wantW += 50 // the answer to the warm-up, sent to its (ephemeral: *) port
+	}
+	if n == 0 || r != 300 || w != wantW {
+		t.Errorf("server: %d points (process python3, incoming, from 127.0.0.1): read %d written %d, want 300 and %d", n, r, w, wantW)
 	}
 	mm := map[string]string{"pid": strconv.Itoa(os.Getpid()), "transport": "udp", "src_port": strconv.Itoa(mmsgPort)}
 	r, n = sum(pts, "netflow", "bytes_read", mm)

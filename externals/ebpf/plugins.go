@@ -52,6 +52,7 @@ var available = map[string]factory{
 			Processes:       processTags{sh, c.ProcessArgs},
 			L7: netflow.L7Config{Enabled: true, HTTP: slices.Contains(c.L7Enabled, "httpflow"),
 				CaptureBytes: c.L7CaptureBytes},
+			RecvPeers: netflow.RecvPeers(c.UDPRecvPeers),
 		}
 		if sh.nat != nil {
 			cfg.NAT = sh.nat

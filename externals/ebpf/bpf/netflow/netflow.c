@@ -221,11 +221,16 @@ struct {
 } udp_recv_pending SEC(".maps");
 
 /*
- * Set by userspace once the syscall exit hooks are attached (a .bss
- * variable, not a constant, so that a missing exit tracepoint never loses
- * bytes: without it, recvs are booked at once against an unknown peer).
+ * Set by userspace while the syscall exit hooks are attached (a .bss
+ * variable, not a constant: without them, recvs are booked at once
+ * against an unknown peer, and nothing is left waiting for an exit).
+ * Any syscall tracepoint makes every syscall of every task on the host
+ * take the slow exit path (6 % of an HTTP server's throughput here), so
+ * userspace attaches them only while unconnected UDP sockets receive,
+ * which it learns from unconnected_udp_recvs.
  */
 volatile bool udp_recv_at_exit = false;
+volatile __u64 unconnected_udp_recvs = 0;
 
 /* udp_account adds bytes to the flow of t for the current process. */
 static __noinline void udp_account(struct flow_tuple *t, __u64 bytes, bool send)
@@ -331,6 +336,12 @@ int on_inet_sock_set_state(struct tp_inet_sock_set_state *ctx)
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return 0;
+	/* close() (or shutdown()) moves a connection on from ESTABLISHED or
+	 * CLOSE_WAIT in the owner's context: an accepted connection that never
+	 * sent or received still gets its server. */
+	if (c->pid == 0 && ((from == TCP_ESTABLISHED && to == TCP_FIN_WAIT1) ||
+			    (from == TCP_CLOSE_WAIT && to == TCP_LAST_ACK)))
+		attribute(c);
 	if (from == TCP_SYN_SENT && to == TCP_ESTABLISHED) {
 		read_tuple(sk, &c->tuple, PROTO_TCP); /* the source port is known now */
 		if (skip_tuple(&c->tuple))
@@ -434,6 +445,7 @@ static __always_inline bool on_unconnected_udp_recv(struct sock *sk, int bytes)
 {
 	if (BPF_CORE_READ(sk, __sk_common.skc_dport) != 0)
 		return false; /* connected: the peer is in the sock */
+	__sync_fetch_and_add(&unconnected_udp_recvs, 1);
 	long nr = recv_syscall_with_peer();
 	if (nr < 0)
 		return false;
@@ -650,53 +662,5 @@ SEC("tracepoint/syscalls/sys_exit_recvmmsg")
 int on_sys_exit_recvmmsg(struct tp_sys_exit *ctx)
 {
 	on_recv_exit(ctx->ret);
-	return 0;
-}
-
-#define S_IFMT_BITS 00170000
-#define S_IFSOCK_BITS 0140000
-
-/*
- * attribute_accepted gives an accepted connection to the process that
- * accepted it: fd -> file -> socket -> sk (task->files->fdt->fd[fd]), so
- * a listener that closes without reading or writing still owns it. The
- * passive open itself fires in softirq, where the pid is a bystander's.
- */
-static __always_inline void attribute_accepted(long fd)
-{
-	if (fd < 0)
-		return;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *f = 0;
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
-		return;
-	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT_BITS) != S_IFSOCK_BITS)
-		return; /* another thread replaced the fd meanwhile */
-	struct socket *so = BPF_CORE_READ(f, private_data);
-	__u64 key = (__u64)BPF_CORE_READ(so, sk);
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
-	if (c && c->pid == 0)
-		attribute(c);
-}
-
-/*
- * syscalls/sys_exit_accept4 and sys_exit_accept run in the accepting
- * process with the new fd as the return value.
- */
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int on_sys_exit_accept4(struct tp_sys_exit *ctx)
-{
-	attribute_accepted(ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int on_sys_exit_accept(struct tp_sys_exit *ctx)
-{
-	attribute_accepted(ctx->ret);
 	return 0;
 }

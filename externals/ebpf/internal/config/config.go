@@ -44,6 +44,7 @@ type Config struct {
 	Select          procselect.Rules // which processes are observed
 	Netlog          Netlog           // bpf-netlog options
 	BPFStats        bool             // kernel run-time stats of our programs (costs every BPF run)
+	UDPRecvPeers    string           // on-demand, always or off: see netflow.RecvPeers
 }
 
 // Parse parses the arguments of `run` and checks them; usage goes to stderr.
@@ -73,6 +74,8 @@ func Parse(args []string, stderr io.Writer) (*Config, error) {
 	fs.StringVar(&c.PprofHost, "pprof-host", "127.0.0.1", "pprof listen host")
 	fs.StringVar(&c.PprofPort, "pprof-port", "", "pprof listen port (empty: no pprof server)")
 	fs.BoolVar(&c.BPFStats, "bpf-stats", false, "report the run count and time of our BPF programs (turns on kernel.bpf_stats_enabled, which adds two clock reads to every BPF program run on the host)")
+	fs.StringVar(&c.UDPRecvPeers, "udp-recv-peers", "on-demand", "when to attach the syscall exits that give the senders of datagrams read from unconnected UDP sockets "+
+		"(they slow every syscall on the host): on-demand (while such sockets receive), always or off")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -88,6 +91,11 @@ func Parse(args []string, stderr io.Writer) (*Config, error) {
 	}
 	if c.L7CaptureBytes < 64 || c.L7CaptureBytes > 4096 {
 		return nil, fmt.Errorf("--l7-capture-bytes %d: want 64 to 4096", c.L7CaptureBytes)
+	}
+	switch c.UDPRecvPeers {
+	case "on-demand", "always", "off":
+	default:
+		return nil, fmt.Errorf("--udp-recv-peers %q: want on-demand, always or off", c.UDPRecvPeers)
 	}
 	if c.Interval < time.Second {
 		return nil, fmt.Errorf("--interval %v: must be at least 1s", c.Interval)

@@ -16,7 +16,7 @@ type Hook struct {
 	Required  bool
 	WithoutIt string // what is lost when no way is available
 	ways      []way
-	recvExit  bool // finishes unconnected UDP recvs (udp_recv_at_exit needs all of them)
+	recvExit  bool // finishes unconnected UDP recvs: attached with the others, on demand (recvexits.go)
 }
 
 // A way is a kind of hook and, per attach point, the program that runs
@@ -80,10 +80,6 @@ func Hooks() []Hook {
 				tracepoint("sock/sock_recv_length", netflowProgOnSockRecvLength),
 				{features.KindFexit, []attachPoint{{"inet_recvmsg", netflowProgOnInetRecvmsgFexit}, {"inet6_recvmsg", netflowProgOnInet6RecvmsgFexit}}},
 			}},
-		{Event: "accept4 returns", WithoutIt: "an accepted connection closed without any send or receive keeps pid 0",
-			ways: []way{tracepoint("syscalls/sys_exit_accept4", netflowProgOnSysExitAccept4)}},
-		{Event: "accept returns", WithoutIt: "an accepted connection closed without any send or receive keeps pid 0",
-			ways: []way{tracepoint("syscalls/sys_exit_accept", netflowProgOnSysExitAccept)}},
 		{Event: "recvfrom returns", WithoutIt: recvExitLoss, recvExit: true,
 			ways: []way{tracepoint("syscalls/sys_exit_recvfrom", netflowProgOnSysExitRecvfrom)}},
 		{Event: "recvmsg returns", WithoutIt: recvExitLoss, recvExit: true,

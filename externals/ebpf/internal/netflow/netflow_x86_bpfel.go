@@ -158,8 +158,6 @@ const (
 	netflowProgOnSockRecvLengthBtf = "on_sock_recv_length_btf"
 	netflowProgOnSockSendLength    = "on_sock_send_length"
 	netflowProgOnSockSendLengthBtf = "on_sock_send_length_btf"
-	netflowProgOnSysExitAccept     = "on_sys_exit_accept"
-	netflowProgOnSysExitAccept4    = "on_sys_exit_accept4"
 	netflowProgOnSysExitRecvfrom   = "on_sys_exit_recvfrom"
 	netflowProgOnSysExitRecvmmsg   = "on_sys_exit_recvmmsg"
 	netflowProgOnSysExitRecvmsg    = "on_sys_exit_recvmsg"
@@ -173,6 +171,7 @@ const (
 	netflowVarL7TcpAll             = "l7_tcp_all"
 	netflowVarL7WakeupBytes        = "l7_wakeup_bytes"
 	netflowVarUdpRecvAtExit        = "udp_recv_at_exit"
+	netflowVarUnconnectedUdpRecvs  = "unconnected_udp_recvs"
 	netflowVarUnusedConnCloseEvent = "unused_conn_close_event"
 	netflowVarUnusedDropReason     = "unused_drop_reason"
 	netflowVarUnusedEventType      = "unused_event_type"
@@ -232,8 +231,6 @@ type netflowProgramSpecs struct {
 	OnSockRecvLengthBtf *ebpf.ProgramSpec `ebpf:"on_sock_recv_length_btf"`
 	OnSockSendLength    *ebpf.ProgramSpec `ebpf:"on_sock_send_length"`
 	OnSockSendLengthBtf *ebpf.ProgramSpec `ebpf:"on_sock_send_length_btf"`
-	OnSysExitAccept     *ebpf.ProgramSpec `ebpf:"on_sys_exit_accept"`
-	OnSysExitAccept4    *ebpf.ProgramSpec `ebpf:"on_sys_exit_accept4"`
 	OnSysExitRecvfrom   *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvfrom"`
 	OnSysExitRecvmmsg   *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmmsg"`
 	OnSysExitRecvmsg    *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmsg"`
@@ -269,6 +266,7 @@ type netflowVariableSpecs struct {
 	L7TcpAll             *ebpf.VariableSpec `ebpf:"l7_tcp_all"`
 	L7WakeupBytes        *ebpf.VariableSpec `ebpf:"l7_wakeup_bytes"`
 	UdpRecvAtExit        *ebpf.VariableSpec `ebpf:"udp_recv_at_exit"`
+	UnconnectedUdpRecvs  *ebpf.VariableSpec `ebpf:"unconnected_udp_recvs"`
 	UnusedConnCloseEvent *ebpf.VariableSpec `ebpf:"unused_conn_close_event"`
 	UnusedDropReason     *ebpf.VariableSpec `ebpf:"unused_drop_reason"`
 	UnusedEventType      *ebpf.VariableSpec `ebpf:"unused_event_type"`
@@ -337,6 +335,7 @@ type netflowVariables struct {
 	L7TcpAll             *ebpf.Variable `ebpf:"l7_tcp_all"`
 	L7WakeupBytes        *ebpf.Variable `ebpf:"l7_wakeup_bytes"`
 	UdpRecvAtExit        *ebpf.Variable `ebpf:"udp_recv_at_exit"`
+	UnconnectedUdpRecvs  *ebpf.Variable `ebpf:"unconnected_udp_recvs"`
 	UnusedConnCloseEvent *ebpf.Variable `ebpf:"unused_conn_close_event"`
 	UnusedDropReason     *ebpf.Variable `ebpf:"unused_drop_reason"`
 	UnusedEventType      *ebpf.Variable `ebpf:"unused_event_type"`
@@ -358,8 +357,6 @@ type netflowPrograms struct {
 	OnSockRecvLengthBtf *ebpf.Program `ebpf:"on_sock_recv_length_btf"`
 	OnSockSendLength    *ebpf.Program `ebpf:"on_sock_send_length"`
 	OnSockSendLengthBtf *ebpf.Program `ebpf:"on_sock_send_length_btf"`
-	OnSysExitAccept     *ebpf.Program `ebpf:"on_sys_exit_accept"`
-	OnSysExitAccept4    *ebpf.Program `ebpf:"on_sys_exit_accept4"`
 	OnSysExitRecvfrom   *ebpf.Program `ebpf:"on_sys_exit_recvfrom"`
 	OnSysExitRecvmmsg   *ebpf.Program `ebpf:"on_sys_exit_recvmmsg"`
 	OnSysExitRecvmsg    *ebpf.Program `ebpf:"on_sys_exit_recvmsg"`
@@ -377,8 +374,6 @@ func (p *netflowPrograms) Close() error {
 		p.OnSockRecvLengthBtf,
 		p.OnSockSendLength,
 		p.OnSockSendLengthBtf,
-		p.OnSysExitAccept,
-		p.OnSysExitAccept4,
 		p.OnSysExitRecvfrom,
 		p.OnSysExitRecvmmsg,
 		p.OnSysExitRecvmsg,

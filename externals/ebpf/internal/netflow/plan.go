@@ -64,8 +64,8 @@ func (o *netflowObjects) program(name string) (p *ebpf.Program, ok bool) {
 	return nil, false
 }
 
-// attach attaches the way picked for h, all of its points or none.
-func (p *Plugin) attach(h Hook) error {
+// attach attaches the way picked for h, all of its points or none, to links.
+func (p *Plugin) attach(links *loader.Stack, h Hook) error {
 	w, ok := p.picked[h.Event]
 	switch {
 	case !ok && h.recvExit:
@@ -90,6 +90,6 @@ func (p *Plugin) attach(h Hook) error {
 		}
 		attached.Push(l)
 	}
-	p.links.Push(&attached)
+	links.Push(&attached)
 	return nil
 }

@@ -35,6 +35,7 @@ type Config struct {
 	Processes       Processes // process selection and tags; nil for none
 	NAT             NAT       // DNAT destinations (ebpf-conntrack); nil for none
 	L7              L7Config  // httpflow and dnsflow (l7.go)
+	RecvPeers       RecvPeers // when the recv exits are attached (recvexits.go); "" is on-demand
 }
 
 const (
@@ -54,7 +55,10 @@ type Plugin struct {
 	links   loader.Stack // attachments: closed by Stop
 	reader  *ringbuf.Reader
 	picked  map[string]way // the way each hook is observed here (see plan)
-	degrade []string
+	exits   *recvExits     // the recv exits, attached on demand (recvexits.go)
+
+	stopWatch context.CancelFunc // the on-demand watcher of the exits
+	watchDone sync.WaitGroup
 
 	queue     chan netflowConnCloseEvent
 	agg       *aggregator
@@ -68,6 +72,9 @@ type Plugin struct {
 
 // New returns an unloaded plugin.
 func New(cfg Config, sink deliver.Sink, log *slog.Logger) *Plugin {
+	if cfg.RecvPeers == "" {
+		cfg.RecvPeers = RecvPeersOnDemand
+	}
 	listeners := flowtags.NewListeners(cfg.ProcRoot)
 	agg := newAggregator(flowtags.Builder{EphemeralStart: cfg.EphemeralStart}, listeners)
 	agg.procs, agg.nat = cfg.Processes, cfg.NAT
@@ -131,30 +138,23 @@ func (p *Plugin) Load() error {
 // Start attaches the programs and starts reading. Only the connection
 // lifecycle hook is required; the others degrade what is reported.
 func (p *Plugin) Start(ctx context.Context) error {
-	recvExits, recvExitsOn := 0, 0
 	for _, h := range Hooks() {
 		if h.recvExit {
-			recvExits++
+			continue // with the others, below
 		}
-		err := p.attach(h)
-		if err != nil {
+		if err := p.attach(&p.links, h); err != nil {
 			if h.Required {
 				p.links.Close()
 				return fmt.Errorf("ebpf-net: %w", err)
 			}
-			p.degrade = append(p.degrade, fmt.Sprintf("%s off (%s): %v", h.Event, h.WithoutIt, err))
 			p.log.Warn("ebpf-net: degraded", "hook", h.Event, "without it", h.WithoutIt, "err", err)
-			continue
-		}
-		if h.recvExit {
-			recvExitsOn++
 		}
 	}
-	// Defer unconnected UDP recvs to the syscall exits only when every one
-	// of them is there to finish them; otherwise they are booked at once.
-	if recvExitsOn == recvExits {
-		if err := p.objs.UdpRecvAtExit.Set(true); err != nil {
-			p.log.Warn("ebpf-net: degraded: UDP peers of unconnected recvs unknown", "err", err)
+	p.exits = &recvExits{p: p}
+	p.links.Push(closerFunc(p.exits.detach))
+	if p.cfg.RecvPeers == RecvPeersAlways {
+		if err := p.exits.attach(); err != nil {
+			p.log.Warn("ebpf-net: degraded: UDP peers of unconnected receives unknown", "err", err)
 		}
 	}
 	if err := p.listeners.Refresh(); err != nil {
@@ -164,13 +164,27 @@ func (p *Plugin) Start(ctx context.Context) error {
 	p.wg.Add(2)
 	go func() { defer p.wg.Done(); p.readLoop(ctx) }()
 	go func() { defer p.wg.Done(); p.runLoop(ctx) }()
+	if p.cfg.RecvPeers == RecvPeersOnDemand {
+		var watchCtx context.Context
+		watchCtx, p.stopWatch = context.WithCancel(ctx)
+		p.watchDone.Add(1)
+		go func() { defer p.watchDone.Done(); p.exits.watch(watchCtx, p.log) }()
+	}
 	p.l7.start(ctx, p)
 	return nil
 }
 
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
+
 // Stop detaches the programs, then reads and reports what is left, so
 // connections closed since the last flush are not lost.
 func (p *Plugin) Stop() error {
+	if p.stopWatch != nil { // before the links: it attaches some
+		p.stopWatch()
+		p.watchDone.Wait()
+	}
 	err := p.links.Close()
 	if p.cancel != nil {
 		p.cancel()

@@ -67,8 +67,11 @@ func (d *dnsConn) message(t *Tracker, s *socket, ev *l7.Event, b []byte) {
 	outgoing := ev.Dir == l7.DirRecv
 	for i := range d.pending {
 		q := &d.pending[i]
-		if q.id != m.ID || q.outgoing != outgoing || q.peer != ev.Remote {
+		if q.id != m.ID || q.outgoing != outgoing || !samePeer(q.peer, ev.Remote) {
 			continue
+		}
+		if peerUnknown(q.peer) { // the answer names whom the query came from
+			q.x.Conn.Remote = ev.Remote
 		}
 		q.x.RCode = m.RCode
 		if ev.TimestampNs > q.startNs {
@@ -101,6 +104,14 @@ func (d *dnsConn) expire(t *Tracker, now uint64, all bool) {
 	clear(d.pending[len(kept):])
 	d.pending = kept
 }
+
+// samePeer: the query's peer is the answer's, or was unknown. A query read
+// from an unconnected UDP socket has no sender while the collector's recv
+// exits are detached (netflow's --udp-recv-peers on-demand): its answer,
+// sent to the sender, names it.
+func samePeer(query, answer netip.AddrPort) bool { return query == answer || peerUnknown(query) }
+
+func peerUnknown(p netip.AddrPort) bool { return !p.IsValid() || p.Port() == 0 }
 
 func (t *Tracker) emitDNS(x *l7.DNSExchange) {
 	t.stats.DNSExchanges++

@@ -146,3 +146,20 @@ func TestDNSTCPOtherPort(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// A query read from an unconnected socket before the collector knows its
+// sender (0.0.0.0:0) is answered by the reply sent to that sender, which
+// names it; queries with a known peer still match only their own.
+func TestDNSQueryOfUnknownSender(t *testing.T) {
+	var rec recorder
+	tr := New(Config{}, &rec)
+	srvAddr := netip.MustParseAddrPort("127.0.0.1:5353")
+	a := netip.MustParseAddrPort("127.0.0.1:40001")
+	srv := dnsSock(t, tr, 1, l7.UDP, srvAddr, netip.AddrPortFrom(netip.IPv4Unspecified(), 0))
+	srv.recvB(dnswire.Query(9, "early.example.", dnsmessage.TypeA))
+	srv.remote = a
+	srv.sendB(dnswire.Response(9, "early.example.", dnsmessage.RCodeNameError, false))
+	if len(rec.dns) != 1 || rec.dns[0].Name != "early.example" || rec.dns[0].RCode != 3 || rec.dns[0].Conn.Remote != a {
+		t.Fatalf("%+v", rec.dns)
+	}
+}
