@@ -69,6 +69,9 @@ type Input struct {
 	// ExcludeLoopback is ours, not DataKit's: loopback flows are reported
 	// unless it is set.
 	ExcludeLoopback bool `toml:"exclude_loopback"`
+	// UDPRecvPeers is ours: when the collector attaches the syscall exits
+	// that name the senders of datagrams read from unconnected UDP sockets.
+	UDPRecvPeers string `toml:"udp_recv_peers"`
 	Process
 
 	Tags map[string]string `toml:"tags"`
@@ -86,6 +89,7 @@ func New() *Input {
 		L7NetEnabled:   []string{"httpflow"},
 		NetlogMetric:   true,
 		Interval:       "60s",
+		UDPRecvPeers:   "on-demand",
 		backoff:        time.Second,
 		stopTimeout:    10 * time.Second,
 	}

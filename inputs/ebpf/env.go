@@ -91,6 +91,8 @@ var envVars = []envVar{
 		str(func(in *Input) *string { return &in.WorkloadLabelPrefix })},
 	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_EXCLUDE_LOOPBACK", Option: "exclude_loopback", Example: "true", Doc: "Leave loopback traffic out of netflow (ours; DataKit has no such option)."},
 		boolean(func(in *Input) *bool { return &in.ExcludeLoopback })},
+	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_UDP_RECV_PEERS", Option: "udp_recv_peers", Example: "always", Doc: "When to attach the syscall exits that name the senders of datagrams read from unconnected UDP sockets: on-demand, always or off (ours)."},
+		str(func(in *Input) *string { return &in.UDPRecvPeers })},
 }
 
 // EnvVars lists the variables ApplyEnv reads, for the generated docs.

@@ -34,7 +34,7 @@ func TestEnvVarsCoverTheSeed(t *testing.T) {
 			t.Errorf("%s is not fully documented: %+v", v.Name, v)
 		}
 	}
-	want := append(append([]string{}, seedEnv...), "ENV_INPUT_EBPF_EXCLUDE_LOOPBACK", "ENV_INPUT_EBPF_PROCESS_ARGS",
+	want := append(append([]string{}, seedEnv...), "ENV_INPUT_EBPF_EXCLUDE_LOOPBACK", "ENV_INPUT_EBPF_UDP_RECV_PEERS", "ENV_INPUT_EBPF_PROCESS_ARGS",
 		"ENV_INPUT_EBPF_INCLUDE_CMD_REGEX", "ENV_INPUT_EBPF_EXCLUDE_CMD_REGEX", "ENV_INPUT_EBPF_INCLUDE_PIDS",
 		"ENV_INPUT_EBPF_EXCLUDE_PIDS", "ENV_INPUT_EBPF_INCLUDE_CONTAINER_REGEX", "ENV_INPUT_EBPF_EXCLUDE_CONTAINER_REGEX")
 	if !reflect.DeepEqual(names, want) {

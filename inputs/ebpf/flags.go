@@ -45,6 +45,9 @@ func (in *Input) collectorArgs(env inputs.Env, debug bool) []string {
 	if in.ExcludeLoopback {
 		add("--exclude-loopback")
 	}
+	if in.UDPRecvPeers != "" && in.UDPRecvPeers != "on-demand" {
+		add("--udp-recv-peers", in.UDPRecvPeers)
+	}
 	if len(in.Tags) > 0 {
 		add("--tags", joinTags(in.Tags))
 	}

@@ -29,11 +29,12 @@ func TestCollectorArgs(t *testing.T) {
 			in.IPv6Disabled = true
 			in.EphemeralPort = 10001
 			in.ExcludeLoopback = true
+			in.UDPRecvPeers = "always"
 			in.Tags = map[string]string{"zone": "a", "env": "prod"}
 			in.PprofPort = "6061"
 		}, false, nil,
 			strings.Replace(base, "--service ebpf", "--service net", 1) +
-				"--enabled ebpf-net --l7net-enabled  --interval 10s --ipv6-disabled --ephemeral-port 10001 --exclude-loopback" +
+				"--enabled ebpf-net --l7net-enabled  --interval 10s --ipv6-disabled --ephemeral-port 10001 --exclude-loopback --udp-recv-peers always" +
 				" --tags env=prod,zone=a --pprof-host 127.0.0.1 --pprof-port 6061"},
 		{"pprof host given", func(in *Input) { in.PprofHost, in.PprofPort = "0.0.0.0", "7000" }, false, nil,
 			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --pprof-host 0.0.0.0 --pprof-port 7000"},

@@ -169,6 +169,13 @@ var checks = []check{
 		}
 		return nil
 	}},
+	{"udp_recv_peers", func(in *Input) error {
+		switch in.UDPRecvPeers {
+		case "on-demand", "always", "off":
+			return nil
+		}
+		return fmt.Errorf("%q: want on-demand, always or off", in.UDPRecvPeers)
+	}},
 	{"tags", func(in *Input) error {
 		// The collector takes them as --tags k=v,k2=v2.
 		for k, v := range in.Tags {
