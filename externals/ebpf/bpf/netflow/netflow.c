@@ -428,12 +428,43 @@ static __always_inline void on_tcp_io(struct sock *sk, struct conn *c)
 	}
 }
 
+/*
+ * The peer an unconnected UDP socket last sent to. While the recv exits
+ * are detached (udp_recv_at_exit), a datagram read from such a socket is
+ * booked to it: right for a client that asks one server and reads the
+ * answer (a short-lived one is gone before the exits could attach), a
+ * guess otherwise, and only until the exits are attached.
+ */
+struct udp_peer {
+	__u8 addr[16];
+	__u16 port;
+	__u8 _pad[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* sk */
+	__type(value, struct udp_peer);
+} udp_last_peer SEC(".maps");
+
 static __always_inline void on_udp_io(struct sock *sk, int bytes, bool send)
 {
 	struct flow_tuple t = {};
+	__u64 key = (__u64)sk;
 	read_tuple(sk, &t, PROTO_UDP);
-	if (send && t.dport == 0)
+	if (send && t.dport == 0) {
 		read_send_peer(&t);
+		struct udp_peer last = {.port = t.dport};
+		__builtin_memcpy(last.addr, t.daddr, sizeof(last.addr));
+		bpf_map_update_elem(&udp_last_peer, &key, &last, BPF_ANY);
+	} else if (!send && t.dport == 0) {
+		struct udp_peer *last = bpf_map_lookup_elem(&udp_last_peer, &key);
+		if (last) {
+			__builtin_memcpy(t.daddr, last->addr, sizeof(t.daddr));
+			t.dport = last->port;
+		}
+	}
 	udp_account(&t, bytes, send);
 }
 

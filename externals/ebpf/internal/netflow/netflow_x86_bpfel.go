@@ -118,6 +118,13 @@ type netflowUdpKey struct {
 	Pad   uint32
 }
 
+type netflowUdpPeer struct {
+	_    structs.HostLayout
+	Addr [16]uint8
+	Port uint16
+	Pad  [6]uint8
+}
+
 type netflowUdpRecvPending struct {
 	_     structs.HostLayout
 	Sk    uint64
@@ -148,6 +155,7 @@ const (
 	netflowMapL7Mmsg               = "l7_mmsg"
 	netflowMapL7Scratch            = "l7_scratch"
 	netflowMapUdpFlows             = "udp_flows"
+	netflowMapUdpLastPeer          = "udp_last_peer"
 	netflowMapUdpRecvPending       = "udp_recv_pending"
 	netflowProgOnInet6RecvmsgFexit = "on_inet6_recvmsg_fexit"
 	netflowProgOnInet6SendmsgFexit = "on_inet6_sendmsg_fexit"
@@ -250,6 +258,7 @@ type netflowMapSpecs struct {
 	L7Mmsg         *ebpf.MapSpec `ebpf:"l7_mmsg"`
 	L7Scratch      *ebpf.MapSpec `ebpf:"l7_scratch"`
 	UdpFlows       *ebpf.MapSpec `ebpf:"udp_flows"`
+	UdpLastPeer    *ebpf.MapSpec `ebpf:"udp_last_peer"`
 	UdpRecvPending *ebpf.MapSpec `ebpf:"udp_recv_pending"`
 }
 
@@ -304,6 +313,7 @@ type netflowMaps struct {
 	L7Mmsg         *ebpf.Map `ebpf:"l7_mmsg"`
 	L7Scratch      *ebpf.Map `ebpf:"l7_scratch"`
 	UdpFlows       *ebpf.Map `ebpf:"udp_flows"`
+	UdpLastPeer    *ebpf.Map `ebpf:"udp_last_peer"`
 	UdpRecvPending *ebpf.Map `ebpf:"udp_recv_pending"`
 }
 
@@ -318,6 +328,7 @@ func (m *netflowMaps) Close() error {
 		m.L7Mmsg,
 		m.L7Scratch,
 		m.UdpFlows,
+		m.UdpLastPeer,
 		m.UdpRecvPending,
 	)
 }
