@@ -267,9 +267,9 @@ static __noinline void udp_account(struct flow_tuple *t, __u64 bytes, bool send)
 static __always_inline long recv_syscall_with_peer(void)
 {
 	struct syscall s;
-	if (!udp_recv_at_exit || !current_syscall(&s))
+	if (!current_syscall(&s))
 		return -1;
-	if (s.nr == NR_RECVFROM || s.nr == NR_RECVMSG || s.nr == NR_RECVMMSG)
+	if ((s.nr == NR_RECVFROM && s.addr) || s.nr == NR_RECVMSG || s.nr == NR_RECVMMSG)
 		return s.nr;
 	return -1;
 }
@@ -448,6 +448,72 @@ struct {
 	__type(value, struct udp_peer);
 } udp_last_peer SEC(".maps");
 
+/*
+ * cgroup/recvmsg4 and cgroup/recvmsg6 (5.2+), attached to the root of the
+ * cgroup v2 hierarchy: udp_recvmsg and udpv6_recvmsg run them in the
+ * receiving task right after writing the sender's address for the user,
+ * and only when the caller asked for it (recvfrom, recvmsg, recvmmsg with
+ * msg_name). The sock_recv_length that follows on the same thread takes
+ * the sender from here: the peers of unconnected UDP sockets with no
+ * syscall tracepoint (those slow every syscall on the host). They only
+ * look: 1 lets the receive through unchanged.
+ */
+struct udp_sender {
+	__u64 cookie; /* the receiving socket's */
+	struct udp_peer peer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* tid */
+	__type(value, struct udp_sender);
+} udp_senders SEC(".maps");
+
+SEC("cgroup/recvmsg4")
+int on_udp4_recvmsg(struct bpf_sock_addr *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct udp_sender s = {.cookie = bpf_get_socket_cookie(ctx)};
+	__u32 ip = ctx->user_ip4;
+	__builtin_memcpy(s.peer.addr, &ip, 4);
+	s.peer.port = bpf_ntohs((__u16)ctx->user_port);
+	bpf_map_update_elem(&udp_senders, &tid, &s, BPF_ANY);
+	return 1;
+}
+
+SEC("cgroup/recvmsg6")
+int on_udp6_recvmsg(struct bpf_sock_addr *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct udp_sender s = {.cookie = bpf_get_socket_cookie(ctx)};
+	__u32 *w = (__u32 *)s.peer.addr;
+	w[0] = ctx->user_ip6[0]; /* the context allows word loads only */
+	w[1] = ctx->user_ip6[1];
+	w[2] = ctx->user_ip6[2];
+	w[3] = ctx->user_ip6[3];
+	s.peer.port = bpf_ntohs((__u16)ctx->user_port);
+	bpf_map_update_elem(&udp_senders, &tid, &s, BPF_ANY);
+	return 1;
+}
+
+/* take_sender fills t's peer from what the recvmsg hook saw for sk, if it did. */
+static __always_inline bool take_sender(struct sock *sk, struct flow_tuple *t)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct udp_sender *s = bpf_map_lookup_elem(&udp_senders, &tid);
+	if (!s)
+		return false;
+	/* the hook set the cookie (bpf_get_socket_cookie), so it is there */
+	bool mine = s->cookie == (__u64)BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	if (mine) {
+		__builtin_memcpy(t->daddr, s->peer.addr, sizeof(t->daddr));
+		t->dport = s->peer.port;
+	}
+	bpf_map_delete_elem(&udp_senders, &tid);
+	return mine;
+}
+
 static __always_inline void on_udp_io(struct sock *sk, int bytes, bool send)
 {
 	struct flow_tuple t = {};
@@ -476,9 +542,24 @@ static __always_inline bool on_unconnected_udp_recv(struct sock *sk, int bytes)
 {
 	if (BPF_CORE_READ(sk, __sk_common.skc_dport) != 0)
 		return false; /* connected: the peer is in the sock */
-	__sync_fetch_and_add(&unconnected_udp_recvs, 1);
+	struct flow_tuple t = {};
+	read_tuple(sk, &t, PROTO_UDP);
+	if (take_sender(sk, &t)) {
+		udp_account(&t, bytes, false);
+		if (l7_wants_recv(sk)) {
+			struct syscall s;
+			current_syscall(&s);
+			l7_finish_recv(sk, &t, bpf_ktime_get_ns(), bytes, &s);
+		}
+		return true;
+	}
 	long nr = recv_syscall_with_peer();
 	if (nr < 0)
+		return false; /* read, recv: the sender is nowhere */
+	/* a syscall that names the sender, and no cgroup hook saw it: the
+	 * recv exits are wanted (recvexits.go) */
+	__sync_fetch_and_add(&unconnected_udp_recvs, 1);
+	if (!udp_recv_at_exit)
 		return false;
 	/* recvmmsg's payloads are captured per message now, without a peer */
 	bool l7 = nr != NR_RECVMMSG && l7_wants_recv(sk);

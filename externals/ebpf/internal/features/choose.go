@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/features"
 )
 
 // HookKind is a way of attaching a BPF program to a kernel event.
@@ -19,6 +20,9 @@ const (
 	KindFexit      HookKind = "fexit"
 	KindKprobe     HookKind = "kprobe" // Target: a kernel function symbol
 	KindKretprobe  HookKind = "kretprobe"
+	// KindCgroupSockAddr is a cgroup sock_addr program (Target: its
+	// attach point, as in "recvmsg4"), attached to the cgroup v2 root.
+	KindCgroupSockAddr HookKind = "cgroup"
 )
 
 // Hook is one candidate attach point for an event.
@@ -52,6 +56,11 @@ func (h Hook) Probe() Status {
 		return loadTracing(ebpf.AttachTraceFExit, h.Target)
 	case KindKprobe, KindKretprobe:
 		return kprobeOn(h.Target)
+	case KindCgroupSockAddr:
+		if err := features.HaveProgramType(ebpf.CGroupSockAddr); err != nil {
+			return off("no cgroup sock_addr programs: " + err.Error())
+		}
+		return on()
 	}
 	return off(fmt.Sprintf("unknown hook kind %q", h.Kind))
 }

@@ -80,6 +80,8 @@ func Hooks() []Hook {
 				tracepoint("sock/sock_recv_length", netflowProgOnSockRecvLength),
 				{features.KindFexit, []attachPoint{{"inet_recvmsg", netflowProgOnInetRecvmsgFexit}, {"inet6_recvmsg", netflowProgOnInet6RecvmsgFexit}}},
 			}},
+		{Event: "UDP receive senders", WithoutIt: "the senders of datagrams read from unconnected UDP sockets come from the recv exits, attached on demand",
+			ways: []way{{features.KindCgroupSockAddr, []attachPoint{{"recvmsg4", netflowProgOnUdp4Recvmsg}, {"recvmsg6", netflowProgOnUdp6Recvmsg}}}}},
 		{Event: "recvfrom returns", WithoutIt: recvExitLoss, recvExit: true,
 			ways: []way{tracepoint("syscalls/sys_exit_recvfrom", netflowProgOnSysExitRecvfrom)}},
 		{Event: "recvmsg returns", WithoutIt: recvExitLoss, recvExit: true,

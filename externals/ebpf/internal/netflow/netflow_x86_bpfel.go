@@ -134,6 +134,12 @@ type netflowUdpRecvPending struct {
 	Pad   [7]uint8
 }
 
+type netflowUdpSender struct {
+	_      structs.HostLayout
+	Cookie uint64
+	Peer   netflowUdpPeer
+}
+
 type netflowUdpStats struct {
 	_         structs.HostLayout
 	BytesSent uint64
@@ -157,6 +163,7 @@ const (
 	netflowMapUdpFlows             = "udp_flows"
 	netflowMapUdpLastPeer          = "udp_last_peer"
 	netflowMapUdpRecvPending       = "udp_recv_pending"
+	netflowMapUdpSenders           = "udp_senders"
 	netflowProgOnInet6RecvmsgFexit = "on_inet6_recvmsg_fexit"
 	netflowProgOnInet6SendmsgFexit = "on_inet6_sendmsg_fexit"
 	netflowProgOnInetRecvmsgFexit  = "on_inet_recvmsg_fexit"
@@ -170,6 +177,8 @@ const (
 	netflowProgOnSysExitRecvmmsg   = "on_sys_exit_recvmmsg"
 	netflowProgOnSysExitRecvmsg    = "on_sys_exit_recvmsg"
 	netflowProgOnTcpRetransmitSkb  = "on_tcp_retransmit_skb"
+	netflowProgOnUdp4Recvmsg       = "on_udp4_recvmsg"
+	netflowProgOnUdp6Recvmsg       = "on_udp6_recvmsg"
 	netflowVarExcludeLoopback      = "exclude_loopback"
 	netflowVarHaveTaskPtRegs       = "have_task_pt_regs"
 	netflowVarIpv6Disabled         = "ipv6_disabled"
@@ -243,6 +252,8 @@ type netflowProgramSpecs struct {
 	OnSysExitRecvmmsg   *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmmsg"`
 	OnSysExitRecvmsg    *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmsg"`
 	OnTcpRetransmitSkb  *ebpf.ProgramSpec `ebpf:"on_tcp_retransmit_skb"`
+	OnUdp4Recvmsg       *ebpf.ProgramSpec `ebpf:"on_udp4_recvmsg"`
+	OnUdp6Recvmsg       *ebpf.ProgramSpec `ebpf:"on_udp6_recvmsg"`
 }
 
 // netflowMapSpecs contains maps before they are loaded into the kernel.
@@ -260,6 +271,7 @@ type netflowMapSpecs struct {
 	UdpFlows       *ebpf.MapSpec `ebpf:"udp_flows"`
 	UdpLastPeer    *ebpf.MapSpec `ebpf:"udp_last_peer"`
 	UdpRecvPending *ebpf.MapSpec `ebpf:"udp_recv_pending"`
+	UdpSenders     *ebpf.MapSpec `ebpf:"udp_senders"`
 }
 
 // netflowVariableSpecs contains global variables before they are loaded into the kernel.
@@ -315,6 +327,7 @@ type netflowMaps struct {
 	UdpFlows       *ebpf.Map `ebpf:"udp_flows"`
 	UdpLastPeer    *ebpf.Map `ebpf:"udp_last_peer"`
 	UdpRecvPending *ebpf.Map `ebpf:"udp_recv_pending"`
+	UdpSenders     *ebpf.Map `ebpf:"udp_senders"`
 }
 
 func (m *netflowMaps) Close() error {
@@ -330,6 +343,7 @@ func (m *netflowMaps) Close() error {
 		m.UdpFlows,
 		m.UdpLastPeer,
 		m.UdpRecvPending,
+		m.UdpSenders,
 	)
 }
 
@@ -372,6 +386,8 @@ type netflowPrograms struct {
 	OnSysExitRecvmmsg   *ebpf.Program `ebpf:"on_sys_exit_recvmmsg"`
 	OnSysExitRecvmsg    *ebpf.Program `ebpf:"on_sys_exit_recvmsg"`
 	OnTcpRetransmitSkb  *ebpf.Program `ebpf:"on_tcp_retransmit_skb"`
+	OnUdp4Recvmsg       *ebpf.Program `ebpf:"on_udp4_recvmsg"`
+	OnUdp6Recvmsg       *ebpf.Program `ebpf:"on_udp6_recvmsg"`
 }
 
 func (p *netflowPrograms) Close() error {
@@ -389,6 +405,8 @@ func (p *netflowPrograms) Close() error {
 		p.OnSysExitRecvmmsg,
 		p.OnSysExitRecvmsg,
 		p.OnTcpRetransmitSkb,
+		p.OnUdp4Recvmsg,
+		p.OnUdp6Recvmsg,
 	)
 }
 

@@ -78,10 +78,13 @@ func (p *Plugin) attach(links *loader.Stack, h Hook) error {
 		prog, _ := p.objs.program(ap.prog)
 		var l link.Link
 		var err error
-		if w.kind == features.KindTracepoint {
+		switch w.kind {
+		case features.KindTracepoint:
 			group, event, _ := strings.Cut(ap.target, "/")
 			l, err = loader.Tracepoint(prog, group, event)
-		} else { // tp_btf, fexit: the target was resolved at load
+		case features.KindCgroupSockAddr:
+			l, err = loader.CgroupSockAddr(prog, ap.target)
+		default: // tp_btf, fexit: the target was resolved at load
 			l, err = loader.Tracing(prog, string(w.kind)+" "+ap.target)
 		}
 		if err != nil {

@@ -15,7 +15,8 @@ func TestEveryWayHasItsPrograms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[string]ebpf.ProgramType{"tracepoint": ebpf.TracePoint, "tp_btf": ebpf.Tracing, "fexit": ebpf.Tracing}
+	kinds := map[string]ebpf.ProgramType{"tracepoint": ebpf.TracePoint, "tp_btf": ebpf.Tracing, "fexit": ebpf.Tracing,
+		"cgroup": ebpf.CGroupSockAddr}
 	seen := map[string]bool{}
 	var objs netflowObjects
 	for _, h := range Hooks() {

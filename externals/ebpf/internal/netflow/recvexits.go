@@ -14,15 +14,20 @@ import (
 // recvmmsg) are attached. They give the sender of a datagram read from an
 // unconnected UDP socket, which the kernel writes to the user only after
 // the receive hook ran. But any syscall tracepoint makes every syscall of
-// every task on the host take the slow exit path: measured here, 6 % of an
-// HTTP server's throughput, paid by hosts without any such socket.
+// every task on the host take the slow exit path: measured here, 5 points
+// of an HTTP server's throughput, paid by hosts without any such socket.
+// Normally the cgroup recvmsg hooks name the senders (hooks.go, "UDP
+// receive senders") and the exits are never needed; they are the fallback
+// where those cannot attach (no cgroup v2, a container without the host's
+// cgroup namespace).
 type RecvPeers string
 
 const (
 	// RecvPeersOnDemand attaches them once the kernel side counts a
-	// receive on an unconnected UDP socket, and detaches them after
-	// recvExitIdle without one. The receives before the attach (up to one
-	// recvExitPoll of them) are booked to the unknown peer 0.0.0.0:0.
+	// receive on an unconnected UDP socket whose sender no cgroup hook
+	// named, and detaches them after recvExitIdle without one. The
+	// receives before the attach (up to one recvExitPoll of them) are
+	// booked to the peer the socket last sent to, else to 0.0.0.0:0.
 	RecvPeersOnDemand RecvPeers = "on-demand"
 	RecvPeersAlways   RecvPeers = "always"
 	RecvPeersOff      RecvPeers = "off"
