@@ -116,6 +116,8 @@ func Features() []Check {
 		st := h.choice().AsStatus()
 		if !st.On {
 			st.Reason += "; without it: " + h.WithoutIt
+		} else if h.recvExit {
+			st.Reason += ", attached only where the cgroup hooks cannot name UDP senders (--udp-recv-peers)"
 		}
 		checks = append(checks, Check{"hook " + h.Event, st})
 	}
