@@ -46,13 +46,66 @@ type httpConn struct {
 	// queue holds the requests awaiting or receiving their response, in
 	// order (pipelining); queue[0] is being answered when responded.
 	queue []exchange
+	// held are response events of a client that came before its request's
+	// own event (see handle); synced once a request was seen, so a response
+	// with nothing to answer is early, not the tail of an exchange that
+	// began before the collector looked.
+	held   []heldEvent
+	synced bool
 }
 
+type heldEvent struct {
+	ev      l7.Event
+	payload []byte
+}
+
+const (
+	heldMax = 4 // response events held for a request not seen yet
+	// heldWindowNs is how much later than its response a client's request
+	// event may come and still be the one that response answers.
+	heldWindowNs = 50 * 1000 * 1000
+)
+
+// handle feeds one event to the requests or the responses. A client's
+// send event fires when sendmsg returns, and on loopback the answer can be
+// delivered and read by another thread before that (the kernel delivers
+// the request inside sendmsg, the server answers on another CPU): a
+// response with nothing to answer is held until the request's event, then
+// matched to it (its latency is unknown then, reported as 0). Held events
+// too old for the next request, too many, or still there at close are
+// what they seemed: unmatched.
 func (h *httpConn) handle(t *Tracker, s *socket, ev *l7.Event) {
-	if (ev.Dir == l7.DirSend) == (h.role == roleClient) {
+	request := (ev.Dir == l7.DirSend) == (h.role == roleClient)
+	switch {
+	case request:
+		h.release(t, s, ev.TimestampNs, false)
 		h.requestBytes(t, s, ev)
-	} else {
+		h.release(t, s, ev.TimestampNs, true)
+	case h.role == roleClient && h.synced && len(h.held) < heldMax && (len(h.held) > 0 || h.idle()):
+		h.held = append(h.held, heldEvent{ev: *ev, payload: append([]byte(nil), ev.Payload...)})
+	default:
+		h.release(t, s, ev.TimestampNs, true)
 		h.responseBytes(t, s, ev)
+	}
+}
+
+// idle: no request is waiting and no response is under way.
+func (h *httpConn) idle() bool {
+	f := &h.resp
+	return len(h.queue) == 0 && !f.open && f.bodyLeft == 0 && len(f.carry) == 0
+}
+
+// release processes the held response events: all of them when all is
+// set, else only those too old to answer a request at nowNs.
+func (h *httpConn) release(t *Tracker, s *socket, nowNs uint64, all bool) {
+	if len(h.held) == 0 || (!all && nowNs-h.held[0].ev.TimestampNs <= heldWindowNs) {
+		return
+	}
+	held := h.held
+	h.held = nil
+	for i := range held {
+		held[i].ev.Payload = held[i].payload
+		h.responseBytes(t, s, &held[i].ev)
 	}
 }
 
@@ -128,6 +181,7 @@ func (h *httpConn) requestBytes(t *Tracker, s *socket, ev *l7.Event) {
 
 // push queues a new request.
 func (h *httpConn) push(t *Tracker, s *socket, ev *l7.Event, r *httpparse.Request) {
+	h.synced = true
 	if len(h.queue) >= t.cfg.MaxPending {
 		t.stats.PendingOverflow++
 		h.queue = append(h.queue[:0], h.queue[1:]...) // the oldest is hopeless by now
@@ -287,7 +341,8 @@ func (h *httpConn) finish(t *Tracker) {
 
 // closed finishes a response delimited by the connection's end; requests
 // never answered are counted, not reported.
-func (h *httpConn) closed(t *Tracker) {
+func (h *httpConn) closed(t *Tracker, s *socket) {
+	h.release(t, s, 0, true)
 	h.finish(t)
 	t.stats.Unanswered += uint64(len(h.queue))
 	h.queue = h.queue[:0]

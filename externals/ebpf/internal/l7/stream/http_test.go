@@ -233,3 +233,34 @@ func TestIgnore(t *testing.T) {
 	}
 	check(t, rec.http, want{"GET", "/ws", 101, 0, 0, true})
 }
+
+// On loopback a client thread can read the answer before the sending
+// thread's own send event fires: the response is held for the request and
+// matched to it (latency unknown: 0), on a connection already in sync. A
+// response held longer than the window answers nothing later.
+func TestResponseBeforeItsRequestEvent(t *testing.T) {
+	var rec recorder
+	tr := New(Config{}, &rec)
+	c := newSock(t, tr, 1, clientAddr, serverAddr)
+	c.send(pairs[0].req)
+	c.recv(pairs[0].resp)
+	c.recv(pairs[2].resp) // early: its request's event comes next
+	c.send(pairs[2].req)
+	c.send(pairs[1].req)
+	c.recv(pairs[1].resp)
+	if len(rec.http) != 3 || rec.http[1].Path != "/missing" || rec.http[1].Status != 404 || rec.http[1].LatencyNs != 0 ||
+		rec.http[2].Path != "/moved" || rec.http[2].Status != 301 || rec.http[2].LatencyNs == 0 {
+		t.Fatalf("%+v", rec.http)
+	}
+	if st := tr.Stats(); st.Unmatched != 0 || st.Unanswered != 0 {
+		t.Errorf("unmatched %d, unanswered %d", st.Unmatched, st.Unanswered)
+	}
+
+	c.recv(pairs[2].resp) // no request follows in time
+	c.now += 2 * heldWindowNs
+	c.send(pairs[1].req)
+	c.recv(pairs[1].resp)
+	if len(rec.http) != 4 || rec.http[3].Path != "/moved" || rec.http[3].Status != 301 || tr.Stats().Unmatched != 1 {
+		t.Fatalf("stale held response: %+v, unmatched %d", rec.http[3:], tr.Stats().Unmatched)
+	}
+}

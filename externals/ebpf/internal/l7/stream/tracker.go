@@ -116,7 +116,7 @@ func (t *Tracker) Advance(nowNs uint64) {
 // drop finishes what a socket's end finishes and forgets the socket.
 func (t *Tracker) drop(s *socket) {
 	if s.http != nil {
-		s.http.closed(t)
+		s.http.closed(t, s)
 	}
 	if s.dns != nil {
 		s.dns.expire(t, t.nowNs, true)
