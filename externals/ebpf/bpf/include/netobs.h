@@ -101,6 +101,32 @@ struct udp_stats {
 };
 
 /*
+ * Batched wakeups: waking the reader per record costs more than everything
+ * else together (GUIDE "Transport cost"; in a VM each wakeup is an IPI, a
+ * write to the APIC MSR that exits to the hypervisor). A record wakes the
+ * reader only when it makes the pending data cross a multiple of
+ * threshold: once per threshold bytes, not on every record after the
+ * first crossing while the reader is still asleep or busy (measured: that
+ * was the single largest cost of the L7 capture). A crossing two CPUs race
+ * past unnoticed is caught by the next one or by the reader's own short
+ * poll deadline, so a record never waits longer than that.
+ * pending is what was pending before this record was added.
+ */
+static __always_inline __u64 wakeup_flags(__u64 pending, __u64 size, __u64 threshold)
+{
+	if (threshold == 0 || pending / threshold != (pending + size) / threshold)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* reserved_wakeup_flags: wakeup_flags for a record of size just reserved in rb. */
+static __always_inline __u64 reserved_wakeup_flags(void *rb, __u64 size, __u64 threshold)
+{
+	__u64 pending = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA); /* this record included */
+	return wakeup_flags(pending > size ? pending - size : 0, size, threshold);
+}
+
+/*
  * The common header of every classic tracepoint record. For BPF programs the
  * kernel overwrites it with a pt_regs pointer (perf_trace_run_bpf_submit), so
  * it is padding here: never read it.

@@ -62,25 +62,6 @@ static __always_inline void count_drop(__u32 reason)
 		*n += 1; /* per-CPU slot: no atomics needed */
 }
 
-/*
- * Batched wakeups: waking the reader per record costs more than everything
- * else together (GUIDE "Transport cost"; in a VM each wakeup is an IPI, a
- * write to the APIC MSR that exits to the hypervisor). A record wakes the
- * reader only when it makes the pending data cross a multiple of
- * threshold: once per threshold bytes, not on every record after the
- * first crossing while the reader is still asleep or busy (measured: that
- * was the single largest cost of the L7 capture). A crossing two CPUs race
- * past unnoticed is caught by the next one or by the reader's own short
- * poll deadline, so a record never waits longer than that.
- * pending is what was pending before this record was added.
- */
-static __always_inline __u64 wakeup_flags(__u64 pending, __u64 size, __u64 threshold)
-{
-	if (threshold == 0 || pending / threshold != (pending + size) / threshold)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
-}
-
 static __always_inline void read_tuple(struct sock *sk, struct flow_tuple *t, __u8 proto)
 {
 	t->family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -260,13 +241,12 @@ int on_inet_sock_set_state(struct tp_inet_sock_set_state *ctx)
 		bpf_map_delete_elem(&conns, &key);
 		return 0;
 	}
-	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA); /* this record is reserved already */
 	read_tcp_stats(sk, &c->stats);
 	e->type = EVENT_CONN_CLOSE;
 	e->_pad = 0;
 	e->sk = key;
 	__builtin_memcpy(&e->conn, c, sizeof(e->conn));
-	bpf_ringbuf_submit(e, wakeup_flags(pending > sizeof(*e) ? pending - sizeof(*e) : 0, sizeof(*e), wakeup_bytes));
+	bpf_ringbuf_submit(e, reserved_wakeup_flags(&events, sizeof(*e), wakeup_bytes));
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }

@@ -53,12 +53,6 @@ static __always_inline void count_drop(void)
 		*n += 1;
 }
 
-/* Same batching as netflow (GUIDE "Transport cost"); the reader polls. */
-static __always_inline __u64 ringbuf_flags(void)
-{
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-									      : BPF_RB_NO_WAKEUP;
-}
 
 static __always_inline void fill_task(struct task_event *e, __u32 type, struct task_struct *task)
 {
@@ -130,7 +124,7 @@ int on_sched_process_exec(struct tp_sched_process_exec *ctx)
 	e->args_len = 0;
 	if (len > 0 && bpf_probe_read_user(e->args, len, (void *)start) == 0)
 		e->args_len = len;
-	bpf_ringbuf_submit(e, ringbuf_flags());
+	bpf_ringbuf_submit(e, reserved_wakeup_flags(&events, sizeof(*e), wakeup_bytes));
 	return 0;
 }
 
@@ -146,7 +140,7 @@ int on_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	}
 	fill_task(e, EVENT_PROC_FORK, child);
-	bpf_ringbuf_submit(e, ringbuf_flags());
+	bpf_ringbuf_submit(e, reserved_wakeup_flags(&events, sizeof(*e), wakeup_bytes));
 	return 0;
 }
 
@@ -163,6 +157,6 @@ int on_sched_process_exit(void *ctx)
 	}
 	fill_task(e, EVENT_PROC_EXIT, task);
 	e->exit_code = BPF_CORE_READ(task, exit_code);
-	bpf_ringbuf_submit(e, ringbuf_flags());
+	bpf_ringbuf_submit(e, reserved_wakeup_flags(&events, sizeof(*e), wakeup_bytes));
 	return 0;
 }
