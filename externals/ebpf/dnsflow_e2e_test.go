@@ -110,7 +110,8 @@ func TestDNSFlowDig(t *testing.T) {
 		return n
 	}
 	domain := func(pts []point) bool {
-		n, _ := sum(pts, "netflow", "tcp_closed", map[string]string{"dst_ip": "127.0.0.7", "dst_domain": "web.test", "direction": "outgoing"})
+		n, _ := sum(pts, "netflow", "tcp_closed", map[string]string{"dst_ip": "127.0.0.7", "dst_domain": "web.test",
+			"server_domain": "web.test", "direction": "outgoing"})
 		return n == 1
 	}
 	complete := func() bool {

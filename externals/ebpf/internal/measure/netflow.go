@@ -28,7 +28,7 @@ var Netflow = Register(Measurement{
 		{"process_name", "Process name: the comm of the process (its thread group leader), not of the thread (`N/A` when pid is 0)"},
 		{"process_args", "Arguments of the process after argv[0], at most 256 bytes, secret-looking values replaced by `***` (`--process-args`; `N/A` when off or unknown)"},
 		{"process_path", "Executable path of the process as it was exec'ed, short-lived processes included (`--process-args`; `N/A` when off or unknown)"},
-		{"server_domain", "Server domain (`N/A` until DNS correlation lands)"},
+		{"server_domain", "Server domain: the name whose DNS A/AAAA answer, seen by dnsflow on this host, gave server_ip (the same cache as dst_domain); `N/A` when no such answer was seen"},
 		{"server_ip", "Server IP"},
 		{"server_ip_type", "Server IP type (other/private/multicast)"},
 		{"server_port", "Server port"},

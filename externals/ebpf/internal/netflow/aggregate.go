@@ -30,7 +30,8 @@ type groupKey struct {
 	pid    uint32
 	comm   string
 	tags   flowtags.Tags
-	domain string // dst_domain: the name the remote address was resolved from
+	domain       string // dst_domain: the name the remote address was resolved from
+	serverDomain string // server_domain: the same for the server's address
 }
 
 type group struct {
@@ -57,7 +58,7 @@ type aggregator struct {
 	udpLast   map[netflowUdpKey][2]uint64
 	procs     Processes // nil: every process observed, no process tags
 	nat       NAT       // nil: dst_nat_* are N/A
-	domains   Domains   // nil: dst_domain is N/A
+	domains   Domains   // nil: dst_domain and server_domain are N/A
 }
 
 func newAggregator(b flowtags.Builder, d Direction) *aggregator {
@@ -142,6 +143,10 @@ func (a *aggregator) groupFor(pid uint32, comm string, t *netflowFlowTuple, tran
 	key := groupKey{pid: pid, comm: comm, tags: a.tags.Build(f)}
 	if a.domains != nil {
 		key.domain, _ = a.domains.Lookup(remote.Addr())
+		key.serverDomain = key.domain
+		if !outgoing { // the local end serves
+			key.serverDomain, _ = a.domains.Lookup(local.Addr())
+		}
 	}
 	g := a.groups[key]
 	if g == nil {
@@ -213,6 +218,9 @@ func netflowPoint(k groupKey, g *group, now time.Time, extra []lp.Tag) lp.Point 
 	tags = k.tags.AppendNAT(k.tags.Append(tags))
 	if k.domain != "" {
 		tags = append(tags, lp.Tag{Key: "dst_domain", Value: k.domain})
+	}
+	if k.serverDomain != "" {
+		tags = append(tags, lp.Tag{Key: "server_domain", Value: k.serverDomain})
 	}
 	c := measure.FlowCounts{BytesRead: g.bytesRead, BytesWritten: g.bytesWritten, Retransmits: g.retransmits,
 		Established: g.established, Closed: g.closed, RTTSum: g.rttSum, RTTVarSum: g.rttVarSum, RTTN: g.rttN}

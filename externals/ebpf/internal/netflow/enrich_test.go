@@ -75,3 +75,28 @@ func TestProcessesAndNAT(t *testing.T) {
 		t.Errorf("unknown process: %v", m)
 	}
 }
+
+type fakeDomains map[netip.Addr]string
+
+func (d fakeDomains) Lookup(a netip.Addr) (string, bool) { n, ok := d[a]; return n, ok }
+
+// dst_domain names the remote address; server_domain the server's: the
+// remote one for a client, the local one for a server.
+func TestDomains(t *testing.T) {
+	a := newAggregator(flowtags.Builder{EphemeralStart: 32768}, listenOn{})
+	a.domains = fakeDomains{netip.MustParseAddr("10.0.0.1"): "me.example", netip.MustParseAddr("10.0.0.2"): "web.example"}
+	client, server := conn(roleClient, 40000, 80, 1, 1), conn(roleServer, 80, 40000, 1, 1)
+	a.live(1, &client)
+	a.live(2, &server)
+	pts := a.flush(time.Unix(1, 0), nil)
+	if len(pts) != 2 {
+		t.Fatalf("%d points", len(pts))
+	}
+	for _, p := range pts {
+		m := tagMap(p)
+		want := map[string][2]string{"outgoing": {"web.example", "web.example"}, "incoming": {"web.example", "me.example"}}[m["direction"]]
+		if m["dst_domain"] != want[0] || m["server_domain"] != want[1] {
+			t.Errorf("%s: dst_domain %q server_domain %q, want %q %q", m["direction"], m["dst_domain"], m["server_domain"], want[0], want[1])
+		}
+	}
+}
