@@ -62,13 +62,16 @@ func (n *Nginx) WriteFile(t testing.TB, name string, size int) {
 	}
 }
 
-// WorkerPid is the pid of the single worker process.
+// WorkerPid is the pid of the single worker process. The master listens
+// before it forks the worker, so the worker may not be there yet when the
+// port answers: it is waited for.
 func (n *Nginx) WorkerPid(t testing.TB) int {
 	t.Helper()
-	kids := Children(t, n.Master.Pid())
-	if len(kids) != 1 {
-		t.Fatalf("nginx master %d has workers %v, want one", n.Master.Pid(), kids)
-	}
+	var kids []int
+	Eventually(t, 5*time.Second, "nginx's one worker", func() bool {
+		kids = Children(t, n.Master.Pid())
+		return len(kids) == 1
+	})
 	return kids[0]
 }
 
