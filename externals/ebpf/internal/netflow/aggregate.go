@@ -27,9 +27,9 @@ type tracked struct {
 
 // groupKey is everything a netflow point's tags depend on.
 type groupKey struct {
-	pid    uint32
-	comm   string
-	tags   flowtags.Tags
+	pid          uint32
+	comm         string
+	tags         flowtags.Tags
 	domain       string // dst_domain: the name the remote address was resolved from
 	serverDomain string // server_domain: the same for the server's address
 }
