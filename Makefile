@@ -21,6 +21,8 @@ setup:
 
 # The whole suite: unit, BPF, end-to-end (needs root for the BPF parts).
 test: setup build
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt -w needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -p 2 ./...
 	@if [ "$(TEST_KERNELS)" = 1 ]; then tests/kernels/test-kernels.sh; fi
