@@ -23,10 +23,11 @@ func CgroupSockAddr(prog *ebpf.Program, point string) (link.Link, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown cgroup sock_addr attach point %q", point)
 	}
-	root, err := Cgroup2Root()
+	root, release, err := Cgroup2Root()
 	if err != nil {
 		return nil, fmt.Errorf("attach %s to cgroup %s: %w", progName(prog), point, err)
 	}
+	defer release() // the attachment holds the cgroup, not the mount
 	l, err := link.AttachCgroup(link.CgroupOptions{Path: root, Attach: at, Program: prog})
 	if err != nil {
 		return nil, fmt.Errorf("attach %s to cgroup %s at %s: %w", progName(prog), point, root, err)
@@ -40,28 +41,29 @@ var MountInfo = "/proc/self/mountinfo"
 
 // cgroup2Fallback is where Cgroup2Root mounts the hierarchy when no
 // mount shows its root.
-const cgroup2Fallback = "/run/datakit-ebpf/cgroup2"
+var cgroup2Fallback = "/run/datakit-ebpf/cgroup2"
 
 // Cgroup2Root returns a mount of the cgroup v2 hierarchy's root, where a
 // program attached applies to every socket of the host: the first cgroup2
 // mount whose root is "/" (/sys/fs/cgroup, or /sys/fs/cgroup/unified on
-// hybrid hosts), else one it mounts itself. From a container, that needs
-// the host's cgroup namespace (a DaemonSet's hostPID and cgroup mount).
-func Cgroup2Root() (string, error) {
+// hybrid hosts), else one it mounts itself, which release unmounts (the
+// host is left as it was). From a container, that needs the host's cgroup
+// namespace (a DaemonSet's hostPID and cgroup mount).
+func Cgroup2Root() (path string, release func(), err error) {
 	b, err := os.ReadFile(MountInfo)
 	if err != nil {
-		return "", fmt.Errorf("read %s: %w", MountInfo, err)
+		return "", nil, fmt.Errorf("read %s: %w", MountInfo, err)
 	}
 	if p, ok := cgroup2RootIn(string(b)); ok {
-		return p, nil
+		return p, func() {}, nil
 	}
 	if err := os.MkdirAll(cgroup2Fallback, 0o700); err != nil {
-		return "", fmt.Errorf("no cgroup2 mount, and creating %s failed: %w", cgroup2Fallback, err)
+		return "", nil, fmt.Errorf("no cgroup2 mount, and creating %s failed: %w", cgroup2Fallback, err)
 	}
-	if err := unix.Mount("cgroup2", cgroup2Fallback, "cgroup2", 0, ""); err != nil && err != unix.EBUSY {
-		return "", fmt.Errorf("no cgroup2 mount, and mounting one at %s failed: %w", cgroup2Fallback, err)
+	if err := unix.Mount("cgroup2", cgroup2Fallback, "cgroup2", 0, ""); err != nil {
+		return "", nil, fmt.Errorf("no cgroup2 mount, and mounting one at %s failed: %w", cgroup2Fallback, err)
 	}
-	return cgroup2Fallback, nil
+	return cgroup2Fallback, func() { unix.Unmount(cgroup2Fallback, unix.MNT_DETACH) }, nil
 }
 
 // cgroup2RootIn finds a cgroup2 mount of the hierarchy's root in a
