@@ -57,8 +57,8 @@ type Builder struct {
 
 // Build computes the tags of f.
 func (b Builder) Build(f Flow) Tags {
-	local := netip.AddrPortFrom(f.Local.Addr().Unmap(), f.Local.Port())
-	remote := netip.AddrPortFrom(f.Remote.Addr().Unmap(), f.Remote.Port())
+	f = b.Canonical(f)
+	local, remote := f.Local, f.Remote
 	t := Tags{Direction: "incoming", Family: "IPv6", Transport: f.Transport}
 	if local.Addr().Is4() {
 		t.Family = "IPv4"
@@ -80,9 +80,28 @@ func (b Builder) Build(f Flow) Tags {
 	return t
 }
 
+// Canonical is f with what Build does not tell apart removed: addresses
+// unmapped, a collapsed ephemeral client port set to the first ephemeral
+// port (Build writes "*" for any of them). Flows with equal Canonical
+// forms have equal tags, so a caller can cache Build by it.
+func (b Builder) Canonical(f Flow) Flow {
+	f.Local = netip.AddrPortFrom(f.Local.Addr().Unmap(), f.Local.Port())
+	f.Remote = netip.AddrPortFrom(f.Remote.Addr().Unmap(), f.Remote.Port())
+	client := &f.Remote
+	if f.Outgoing {
+		client = &f.Local
+	}
+	if b.ephemeral(client.Port()) {
+		*client = netip.AddrPortFrom(client.Addr(), b.EphemeralStart)
+	}
+	return f
+}
+
+func (b Builder) ephemeral(port uint16) bool { return b.EphemeralStart != 0 && port >= b.EphemeralStart }
+
 func (b Builder) endpoint(ap netip.AddrPort, isClient bool) Endpoint {
 	e := Endpoint{IP: ap.Addr().String(), IPType: IPType(ap.Addr()), Port: strconv.Itoa(int(ap.Port()))}
-	if isClient && b.EphemeralStart != 0 && ap.Port() >= b.EphemeralStart {
+	if isClient && b.ephemeral(ap.Port()) {
 		e.Port = "*"
 	}
 	return e

@@ -114,3 +114,33 @@ func TestDstNAT(t *testing.T) {
 		t.Errorf("no DNAT: %v", got)
 	}
 }
+
+// Flows with the same Canonical form build the same tags, and Canonical
+// keeps apart what the tags tell apart.
+func TestCanonical(t *testing.T) {
+	b := Builder{EphemeralStart: 32768}
+	ap := netip.MustParseAddrPort
+	for _, c := range []struct {
+		a, b Flow
+		same bool
+	}{
+		{Flow{Transport: "tcp", Local: ap("10.0.0.1:40000"), Remote: ap("10.0.0.2:80"), Outgoing: true},
+			Flow{Transport: "tcp", Local: ap("10.0.0.1:50000"), Remote: ap("10.0.0.2:80"), Outgoing: true}, true},
+		{Flow{Transport: "tcp", Local: ap("[::ffff:10.0.0.1]:40000"), Remote: ap("[::ffff:10.0.0.2]:80"), Outgoing: true},
+			Flow{Transport: "tcp", Local: ap("10.0.0.1:50000"), Remote: ap("10.0.0.2:80"), Outgoing: true}, true},
+		{Flow{Transport: "tcp", Local: ap("10.0.0.1:80"), Remote: ap("10.0.0.2:40000")},
+			Flow{Transport: "tcp", Local: ap("10.0.0.1:80"), Remote: ap("10.0.0.2:40001")}, true},
+		{Flow{Transport: "tcp", Local: ap("10.0.0.1:1000"), Remote: ap("10.0.0.2:80"), Outgoing: true},
+			Flow{Transport: "tcp", Local: ap("10.0.0.1:1001"), Remote: ap("10.0.0.2:80"), Outgoing: true}, false},
+		{Flow{Transport: "udp", Local: ap("10.0.0.1:53"), Remote: ap("0.0.0.0:0")},
+			Flow{Transport: "udp", Local: ap("10.0.0.1:53"), Remote: ap("0.0.0.0:32768")}, false},
+		{Flow{Transport: "tcp", Local: ap("10.0.0.1:80"), Remote: ap("10.0.0.2:40000")},
+			Flow{Transport: "tcp", Local: ap("10.0.0.1:80"), Remote: ap("10.0.0.2:40000"), Outgoing: true}, false},
+	} {
+		same := b.Canonical(c.a) == b.Canonical(c.b)
+		tagsSame := b.Build(c.a) == b.Build(c.b)
+		if same != c.same || tagsSame != c.same {
+			t.Errorf("%v / %v: canonical equal %v, tags equal %v, want %v", c.a, c.b, same, tagsSame, c.same)
+		}
+	}
+}

@@ -55,6 +55,7 @@ type aggregator struct {
 	known     map[connID]*tracked
 	closed    map[connID]bool // closed since the previous flush: ignore late map sightings
 	groups    map[groupKey]*group
+	byInputs  map[groupInputs]*group // this interval's groups by their inputs
 	udpLast   map[netflowUdpKey][2]uint64
 	procs     Processes // nil: every process observed, no process tags
 	nat       NAT       // nil: dst_nat_* are N/A
@@ -63,7 +64,7 @@ type aggregator struct {
 
 func newAggregator(b flowtags.Builder, d Direction) *aggregator {
 	return &aggregator{tags: b, direction: d, known: map[connID]*tracked{}, closed: map[connID]bool{},
-		groups: map[groupKey]*group{}, udpLast: map[netflowUdpKey][2]uint64{}}
+		groups: map[groupKey]*group{}, byInputs: map[groupInputs]*group{}, udpLast: map[netflowUdpKey][2]uint64{}}
 }
 
 // live accounts a connection found in the conns map at flush time.
@@ -131,16 +132,23 @@ func (a *aggregator) group(c *netflowConn) *group {
 	if c.Role == roleUnknown {
 		outgoing = a.direction.Outgoing(c.Tuple.Netns, "tcp", c.Tuple.Sport, a.tags.EphemeralStart)
 	}
-	return a.groupFor(c.Pid, cString(c.Comm), &c.Tuple, "tcp", outgoing, true)
+	return a.groupFor(c.Pid, c.Comm, &c.Tuple, "tcp", outgoing, true)
 }
 
-func (a *aggregator) groupFor(pid uint32, comm string, t *netflowFlowTuple, transport string, outgoing, tcp bool) *group {
+func (a *aggregator) groupFor(pid uint32, comm [16]int8, t *netflowFlowTuple, transport string, outgoing, tcp bool) *group {
 	local, remote := endpoints(t)
 	f := flowtags.Flow{Transport: transport, Local: local, Remote: remote, Outgoing: outgoing}
 	if outgoing && a.nat != nil {
 		f.DstNAT, _ = a.nat.DstNAT(t.Netns, transport, local, remote)
 	}
-	key := groupKey{pid: pid, comm: comm, tags: a.tags.Build(f)}
+	// Building the tags (strings) and hashing them was most of the cost
+	// of a closed connection: the group is found by the fixed-size inputs
+	// first. (A domain learned later in the interval applies from the next.)
+	in := groupInputs{pid: pid, comm: comm, flow: a.tags.Canonical(f)}
+	if g := a.byInputs[in]; g != nil {
+		return g
+	}
+	key := groupKey{pid: pid, comm: cString(comm), tags: a.tags.Build(f)}
 	if a.domains != nil {
 		key.domain, _ = a.domains.Lookup(remote.Addr())
 		key.serverDomain = key.domain
@@ -153,7 +161,15 @@ func (a *aggregator) groupFor(pid uint32, comm string, t *netflowFlowTuple, tran
 		g = &group{tcp: tcp}
 		a.groups[key] = g
 	}
+	a.byInputs[in] = g
 	return g
+}
+
+// groupInputs is what a flow's group depends on, before any string is built.
+type groupInputs struct {
+	pid  uint32
+	comm [16]int8
+	flow flowtags.Flow // canonical, with its DNAT destination
 }
 
 // udp accounts one udp_flows entry; it reports whether the entry has been
@@ -164,7 +180,7 @@ func (a *aggregator) udp(k *netflowUdpKey, s *netflowUdpStats, idle bool) (remov
 	a.udpLast[*k] = [2]uint64{s.BytesSent, s.BytesRecv}
 	if sent+recv > 0 {
 		outgoing := a.direction.Outgoing(k.Tuple.Netns, "udp", k.Tuple.Sport, a.tags.EphemeralStart)
-		g := a.groupFor(k.Pid, cString(s.Comm), &k.Tuple, "udp", outgoing, false)
+		g := a.groupFor(k.Pid, s.Comm, &k.Tuple, "udp", outgoing, false)
 		g.bytesWritten += sent
 		g.bytesRead += recv
 		return false
@@ -204,6 +220,7 @@ func (a *aggregator) flush(now time.Time, extra []lp.Tag) []lp.Point {
 		pts = append(pts, netflowPoint(k, g, now, append(proc, extra...)))
 	}
 	clear(a.groups)
+	clear(a.byInputs)
 	return pts
 }
 
