@@ -74,17 +74,18 @@ func (a *aggregator) live(sk uint64, c *netflowConn) {
 		return
 	}
 	t := a.known[id]
+	g := a.group(c)
 	if t == nil {
 		t = &tracked{}
 		a.known[id] = t
 		if c.Role == roleUnknown {
 			t.last = c.Stats // older than us: its history is not this interval's
 		} else {
-			a.group(c).established++
+			g.established++
 		}
 	}
 	t.missed = -1 // seen in this flush (reset to 0 by sweep)
-	a.addDelta(c, &t.last)
+	g.addDelta(c, &t.last)
 }
 
 // closedConn accounts a close event as soon as it is read.
@@ -92,24 +93,25 @@ func (a *aggregator) closedConn(ev *netflowConnCloseEvent) {
 	c := &ev.Conn
 	id := connID{ev.Sk, c.StartNs}
 	t := a.known[id]
+	g := a.group(c)
 	if t == nil {
 		t = &tracked{}
 		if c.Role != roleUnknown {
-			a.group(c).established++
+			g.established++
 		}
 	}
-	a.addDelta(c, &t.last)
-	a.group(c).closed++
+	g.addDelta(c, &t.last)
+	g.closed++
 	delete(a.known, id)
 	a.closed[id] = true
 }
 
-func (a *aggregator) addDelta(c *netflowConn, last *netflowTcpStats) {
+// addDelta adds to g what c's counters moved since last, and moves last.
+func (g *group) addDelta(c *netflowConn, last *netflowTcpStats) {
 	cur := c.Stats
 	read, written := sub(cur.BytesRead, last.BytesRead), sub(cur.BytesWritten, last.BytesWritten)
 	retrans := sub(uint64(cur.TotalRetrans), uint64(last.TotalRetrans))
 	*last = cur
-	g := a.group(c)
 	g.bytesRead += read
 	g.bytesWritten += written
 	g.retransmits += retrans
