@@ -97,7 +97,9 @@ func (b Builder) Canonical(f Flow) Flow {
 	return f
 }
 
-func (b Builder) ephemeral(port uint16) bool { return b.EphemeralStart != 0 && port >= b.EphemeralStart }
+func (b Builder) ephemeral(port uint16) bool {
+	return b.EphemeralStart != 0 && port >= b.EphemeralStart
+}
 
 func (b Builder) endpoint(ap netip.AddrPort, isClient bool) Endpoint {
 	e := Endpoint{IP: ap.Addr().String(), IPType: IPType(ap.Addr()), Port: strconv.Itoa(int(ap.Port()))}
