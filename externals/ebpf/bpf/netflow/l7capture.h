@@ -288,12 +288,14 @@ static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow
 }
 
 /*
- * l7_on_io captures one send/recv of the sock_*_length tracepoints. c is
- * netflow's entry of a tracked TCP socket: its tuple is complete once the
- * connection is established, which spares the seven kernel reads of
- * read_tuple on every event.
+ * l7_on_io captures one send/recv of the send/recv hooks. c is netflow's
+ * entry of a tracked TCP socket: its tuple is complete once the connection
+ * is established, which spares the seven kernel reads of read_tuple on
+ * every event. udp is the tuple netflow already built for a UDP event,
+ * with the peer of an unconnected send filled in.
  */
-static __always_inline void l7_on_io(struct sock *sk, __u8 proto, int ret, bool send, const struct conn *c)
+static __always_inline void l7_on_io(struct sock *sk, __u8 proto, int ret, bool send, const struct conn *c,
+				     const struct flow_tuple *udp)
 {
 	if (!l7_enabled)
 		return;
@@ -301,18 +303,16 @@ static __always_inline void l7_on_io(struct sock *sk, __u8 proto, int ret, bool 
 	if (bpf_map_lookup_elem(&l7_ignored, &id))
 		return;
 	struct flow_tuple t = {};
-	if (c && c->tuple.sport && c->tuple.dport)
+	if (udp)
+		__builtin_memcpy(&t, udp, sizeof(t));
+	else if (c && c->tuple.sport && c->tuple.dport)
 		__builtin_memcpy(&t, &c->tuple, sizeof(t));
 	else
 		read_tuple(sk, &t, proto);
-	if (!l7_wanted(&t))
+	if (!l7_wanted(&t) || skip_tuple(&t))
 		return;
 	struct syscall s;
-	bool in_syscall = current_syscall(&s);
-	if (in_syscall && send && proto == PROTO_UDP && t.dport == 0) /* unconnected: the peer is in the syscall */
-		read_syscall_peer(&s, &t);
-	if (skip_tuple(&t))
-		return;
+	current_syscall(&s);
 	l7_emit(sk, id, &t, send ? L7_SEND : L7_RECV, bpf_ktime_get_ns(), ret, &s, c);
 }
 

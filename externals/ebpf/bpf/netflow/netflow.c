@@ -332,14 +332,18 @@ static __always_inline int on_sock_io(struct sock *sk, int ret, int flags, bool 
 			if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_ESTABLISHED)
 				track_conn(sk, 0, true);
 		} else if (protocol == IPPROTO_UDP) {
-			if (!send && on_unconnected_udp_recv(sk, ret))
+			struct flow_tuple t = {};
+			read_tuple(sk, &t, PROTO_UDP); /* once, for the accounting and the capture */
+			if (!send && on_unconnected_udp_recv(sk, &t, ret))
 				return 0;
-			on_udp_io(sk, ret, send);
+			on_udp_io(sk, &t, ret, send);
+			l7_on_io(sk, PROTO_UDP, ret, send, 0, &t);
+			return 0;
 		} else {
 			return 0;
 		}
 	}
-	l7_on_io(sk, protocol, ret, send, c);
+	l7_on_io(sk, PROTO_TCP, ret, send, c, 0);
 	return 0;
 }
 

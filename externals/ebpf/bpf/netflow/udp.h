@@ -198,42 +198,53 @@ static __always_inline bool take_sender(struct sock *sk, struct flow_tuple *t)
 	return mine;
 }
 
-static __always_inline void on_udp_io(struct sock *sk, int bytes, bool send)
+/*
+ * on_udp_io books a send or receive of the flow t, read from sk. An
+ * unconnected send gets its peer from the syscall, in t itself (the L7
+ * capture uses it too); an unconnected receive nobody named is booked to
+ * the socket's last peer, a guess kept out of t (a wrong peer would stop a
+ * DNS query from matching its answer).
+ */
+static __always_inline void on_udp_io(struct sock *sk, struct flow_tuple *t, int bytes, bool send)
 {
-	struct flow_tuple t = {};
 	__u64 key = (__u64)sk;
-	read_tuple(sk, &t, PROTO_UDP);
-	if (send && t.dport == 0) {
-		read_send_peer(&t);
-		struct udp_peer last = {.port = t.dport};
-		__builtin_memcpy(last.addr, t.daddr, sizeof(last.addr));
+	if (send && t->dport == 0) {
+		read_send_peer(t);
+		struct udp_peer last = {.port = t->dport};
+		__builtin_memcpy(last.addr, t->daddr, sizeof(last.addr));
 		bpf_map_update_elem(&udp_last_peer, &key, &last, BPF_ANY);
-	} else if (!send && t.dport == 0) {
+	} else if (!send && t->dport == 0) {
 		struct udp_peer *last = bpf_map_lookup_elem(&udp_last_peer, &key);
 		if (last) {
-			__builtin_memcpy(t.daddr, last->addr, sizeof(t.daddr));
-			t.dport = last->port;
+			/* an unconnected socket's tuple has no peer: put the guess
+			 * in for the booking and take it out again (no second
+			 * tuple on the stack: pre-6.12 verifiers count every copy) */
+			__builtin_memcpy(t->daddr, last->addr, sizeof(t->daddr));
+			t->dport = last->port;
+			udp_account(t, bytes, send);
+			__builtin_memset(t->daddr, 0, sizeof(t->daddr));
+			t->dport = 0;
+			return;
 		}
 	}
-	udp_account(&t, bytes, send);
+	udp_account(t, bytes, send);
 }
 
 /*
- * on_unconnected_udp_recv defers a recv whose sender only the syscall's
- * exit knows; it reports whether it did.
+ * on_unconnected_udp_recv books a receive on an unconnected socket (t has
+ * no peer) to the sender a cgroup hook named, or defers it to the syscall's
+ * exit; it reports whether it did either.
  */
-static __always_inline bool on_unconnected_udp_recv(struct sock *sk, int bytes)
+static __always_inline bool on_unconnected_udp_recv(struct sock *sk, struct flow_tuple *t, int bytes)
 {
-	if (BPF_CORE_READ(sk, __sk_common.skc_dport) != 0)
+	if (t->dport != 0)
 		return false; /* connected: the peer is in the sock */
-	struct flow_tuple t = {};
-	read_tuple(sk, &t, PROTO_UDP);
-	if (take_sender(sk, &t)) {
-		udp_account(&t, bytes, false);
+	if (take_sender(sk, t)) { /* fills the peer only when it returns true */
+		udp_account(t, bytes, false);
 		if (l7_wants_recv(sk)) {
 			struct syscall s;
 			current_syscall(&s);
-			l7_finish_recv(sk, &t, bpf_ktime_get_ns(), bytes, &s);
+			l7_finish_recv(sk, t, bpf_ktime_get_ns(), bytes, &s);
 		}
 		return true;
 	}
@@ -249,7 +260,7 @@ static __always_inline bool on_unconnected_udp_recv(struct sock *sk, int bytes)
 	bool l7 = nr != NR_RECVMMSG && l7_wants_recv(sk);
 	stash_udp_recv(sk, bytes, l7);
 	if (!l7)
-		l7_on_io(sk, PROTO_UDP, bytes, false, 0);
+		l7_on_io(sk, PROTO_UDP, bytes, false, 0, t);
 	return true;
 }
 
