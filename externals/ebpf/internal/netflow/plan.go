@@ -26,20 +26,21 @@ import (
 func plan(spec *ebpf.CollectionSpec) (picked map[string]way, stubbed []string) {
 	picked = map[string]way{}
 	hooks := Hooks()
-	for _, h := range hooks {
-		if w, ok := h.choice().Chosen(); ok {
+	choices := make([]features.Choice[way], len(hooks))
+	for i, h := range hooks {
+		choices[i] = h.choice()
+		if w, ok := choices[i].Chosen(); ok {
 			picked[h.Event] = w
 		}
 	}
 	_, recvHook := picked["socket receives"]
-	for _, h := range hooks {
-		w, ok := picked[h.Event]
-		if ok && h.recvExit && !recvHook {
+	for i, h := range hooks {
+		if h.recvExit && !recvHook {
 			delete(picked, h.Event)
-			ok = false
+			choices[i].Picked = -1
 		}
-		for _, other := range h.ways {
-			if ok && reflect.DeepEqual(other, w) {
+		for j, other := range h.ways {
+			if j == choices[i].Picked {
 				continue
 			}
 			for _, p := range other.points {

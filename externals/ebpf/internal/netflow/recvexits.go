@@ -134,8 +134,9 @@ func (r *recvExits) watch(ctx context.Context, log *slog.Logger) {
 			case !want && on:
 				if err := r.detach(); err != nil {
 					log.Warn("ebpf-net: detach recv exits", "err", err)
+				} else {
+					log.Info("ebpf-net: no unconnected UDP receive for a while: recv exits detached", "idle", recvExitIdle)
 				}
-				log.Info("ebpf-net: no unconnected UDP receive for a while: recv exits detached", "idle", recvExitIdle)
 			}
 		}
 	}
