@@ -63,3 +63,64 @@ func (in *Interner) Reset() {
 	clear(in.sets)
 	in.sets = in.sets[:0]
 }
+
+// Series is one interval's bounded table of the series of a measurement:
+// a series is a connection tag set plus the caller's key K, with its
+// stats S. Not safe for concurrent use.
+type Series[K comparable, S any] struct {
+	conns    *Interner
+	max      int
+	m        map[seriesKey[K]]*S
+	overflow uint64
+}
+
+type seriesKey[K comparable] struct {
+	conn int32
+	k    K
+}
+
+// NewSeries returns a table of at most max series (10000 when max <= 0)
+// whose connection tags fn builds.
+func NewSeries[K comparable, S any](fn l7.TagFunc, max int) *Series[K, S] {
+	if max <= 0 {
+		max = 10000
+	}
+	return &Series[K, S]{conns: New(fn, max), max: max, m: map[seriesKey[K]]*S{}}
+}
+
+// Get returns the stats of the series (c's tags, k), created is true when
+// it was added now; nil when a bound is reached (counted in Overflow).
+func (s *Series[K, S]) Get(c l7.ConnInfo, k K) (st *S, created bool) {
+	id := s.conns.ID(c)
+	if id < 0 {
+		s.overflow++
+		return nil, false
+	}
+	sk := seriesKey[K]{id, k}
+	if st = s.m[sk]; st != nil {
+		return st, false
+	}
+	if len(s.m) >= s.max {
+		s.overflow++
+		return nil, false
+	}
+	st = new(S)
+	s.m[sk] = st
+	return st, true
+}
+
+// Overflow counts what Get refused.
+func (s *Series[K, S]) Overflow() uint64 { return s.overflow }
+
+// Len is the number of series of this interval.
+func (s *Series[K, S]) Len() int { return len(s.m) }
+
+// Flush calls fn for every series with its connection tags (not to be
+// modified), then starts a new interval.
+func (s *Series[K, S]) Flush(fn func(tags []lp.Tag, k K, st *S)) {
+	for sk, st := range s.m {
+		fn(s.conns.Tags(sk.conn), sk.k, st)
+	}
+	clear(s.m)
+	s.conns.Reset()
+}

@@ -22,7 +22,6 @@ type Config struct {
 }
 
 type key struct {
-	conn  int32
 	name  string
 	rcode int
 }
@@ -31,36 +30,19 @@ type stats struct{ count, latencySum, latencyMax uint64 }
 
 // Aggregator sums exchanges until Flush. Not safe for concurrent use.
 type Aggregator struct {
-	cfg      Config
-	conns    *conntags.Interner
-	series   map[key]*stats
-	overflow uint64
+	series *conntags.Series[key, stats]
 }
 
 // New returns an Aggregator.
 func New(cfg Config) *Aggregator {
-	if cfg.MaxSeries <= 0 {
-		cfg.MaxSeries = 10000
-	}
-	return &Aggregator{cfg: cfg, conns: conntags.New(cfg.Tags, cfg.MaxSeries), series: map[key]*stats{}}
+	return &Aggregator{series: conntags.NewSeries[key, stats](cfg.Tags, cfg.MaxSeries)}
 }
 
 // DNS adds one exchange.
 func (a *Aggregator) DNS(x *l7.DNSExchange) {
-	id := a.conns.ID(x.Conn)
-	if id < 0 {
-		a.overflow++
-		return
-	}
-	k := key{id, x.Name, x.RCode}
-	s := a.series[k]
+	s, _ := a.series.Get(x.Conn, key{x.Name, x.RCode})
 	if s == nil {
-		if len(a.series) >= a.cfg.MaxSeries {
-			a.overflow++
-			return
-		}
-		s = &stats{}
-		a.series[k] = s
+		return
 	}
 	s.count++
 	s.latencySum += x.LatencyNs
@@ -68,13 +50,13 @@ func (a *Aggregator) DNS(x *l7.DNSExchange) {
 }
 
 // Overflow counts queries dropped because MaxSeries was reached.
-func (a *Aggregator) Overflow() uint64 { return a.overflow }
+func (a *Aggregator) Overflow() uint64 { return a.series.Overflow() }
 
 // Flush returns the interval's points stamped t and starts a new interval.
 func (a *Aggregator) Flush(t time.Time) []lp.Point {
-	pts := make([]lp.Point, 0, len(a.series))
-	for k, s := range a.series {
-		tags := append(make([]lp.Tag, 0, 24), a.conns.Tags(k.conn)...)
+	pts := make([]lp.Point, 0, a.series.Len())
+	a.series.Flush(func(conn []lp.Tag, k key, s *stats) {
+		tags := append(make([]lp.Tag, 0, 24), conn...)
 		tags = append(tags, lp.Tag{Key: "source", Value: measure.Dnsflow.Name}, lp.Tag{Key: "dst_domain", Value: k.name})
 		pts = append(pts, lp.Point{
 			Name: measure.Dnsflow.Name,
@@ -87,8 +69,6 @@ func (a *Aggregator) Flush(t time.Time) []lp.Point {
 			},
 			Time: t,
 		})
-	}
-	clear(a.series)
-	a.conns.Reset()
+	})
 	return pts
 }

@@ -32,7 +32,6 @@ type Config struct {
 }
 
 type key struct {
-	conn          int32
 	method, path  string
 	version       string
 	status        int
@@ -46,36 +45,23 @@ type stats struct {
 
 // Aggregator sums exchanges until Flush. Not safe for concurrent use.
 type Aggregator struct {
-	cfg      Config
-	conns    *conntags.Interner
-	series   map[key]*stats
-	overflow uint64
+	cfg    Config
+	series *conntags.Series[key, stats]
 }
 
 // New returns an Aggregator.
 func New(cfg Config) *Aggregator {
-	if cfg.MaxSeries <= 0 {
-		cfg.MaxSeries = 10000
-	}
-	return &Aggregator{cfg: cfg, conns: conntags.New(cfg.Tags, cfg.MaxSeries), series: map[key]*stats{}}
+	return &Aggregator{cfg: cfg, series: conntags.NewSeries[key, stats](cfg.Tags, cfg.MaxSeries)}
 }
 
 // HTTP adds one exchange (it makes the Aggregator a stream.Sink half).
 func (a *Aggregator) HTTP(x *l7.HTTPExchange) {
-	id := a.conns.ID(x.Conn)
-	if id < 0 {
-		a.overflow++
+	s, created := a.series.Get(x.Conn, key{x.Method, x.Path, x.Version, x.Status, x.PathTruncated})
+	if s == nil {
 		return
 	}
-	k := key{id, x.Method, x.Path, x.Version, x.Status, x.PathTruncated}
-	s := a.series[k]
-	if s == nil {
-		if len(a.series) >= a.cfg.MaxSeries {
-			a.overflow++
-			return
-		}
-		s = &stats{remote: x.Conn.Remote.Addr(), server: x.Conn.Server().Addr()}
-		a.series[k] = s
+	if created {
+		s.remote, s.server = x.Conn.Remote.Addr(), x.Conn.Server().Addr()
 	}
 	s.count++
 	s.latencySum += x.LatencyNs
@@ -84,13 +70,13 @@ func (a *Aggregator) HTTP(x *l7.HTTPExchange) {
 }
 
 // Overflow counts exchanges dropped because MaxSeries was reached.
-func (a *Aggregator) Overflow() uint64 { return a.overflow }
+func (a *Aggregator) Overflow() uint64 { return a.series.Overflow() }
 
 // Flush returns the interval's points stamped t and starts a new interval.
 func (a *Aggregator) Flush(t time.Time) []lp.Point {
-	pts := make([]lp.Point, 0, len(a.series))
-	for k, s := range a.series {
-		tags := append(make([]lp.Tag, 0, 32), a.conns.Tags(k.conn)...)
+	pts := make([]lp.Point, 0, a.series.Len())
+	a.series.Flush(func(conn []lp.Tag, k key, s *stats) {
+		tags := append(make([]lp.Tag, 0, 32), conn...)
 		tags = append(tags, lp.Tag{Key: "source", Value: measure.Httpflow.Name},
 			lp.Tag{Key: "dst_domain", Value: a.name(s.remote)},
 			lp.Tag{Key: "server_domain", Value: a.name(s.server)})
@@ -110,9 +96,7 @@ func (a *Aggregator) Flush(t time.Time) []lp.Point {
 			},
 			Time: t,
 		})
-	}
-	clear(a.series)
-	a.conns.Reset()
+	})
 	return pts
 }
 
