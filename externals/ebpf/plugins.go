@@ -50,9 +50,10 @@ var available = map[string]factory{
 			ProcRoot:        procRoot(),
 			Tags:            baseTags(c),
 			Processes:       processTags{sh, c.ProcessArgs},
-			L7: netflow.L7Config{Enabled: true, HTTP: slices.Contains(c.L7Enabled, "httpflow"),
+			L7: netflow.L7Config{DNS: true, HTTP: slices.Contains(c.L7Enabled, "httpflow"),
 				CaptureBytes: c.L7CaptureBytes},
 			RecvPeers: netflow.RecvPeers(c.UDPRecvPeers),
+			UDP:       true,
 		}
 		if sh.nat != nil {
 			cfg.NAT = sh.nat

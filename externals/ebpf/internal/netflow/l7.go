@@ -25,9 +25,10 @@ import (
 // L7Config configures the payload capture behind httpflow and dnsflow
 // (bpf/netflow/l7capture.h, internal/l7).
 type L7Config struct {
-	// Enabled turns the capture on. dnsflow is then reported, and the
-	// domain cache gives netflow its dst_domain.
-	Enabled bool
+	// DNS turns dnsflow on (--dnsflow), and with it the domain cache that
+	// gives netflow and httpflow their dst_domain. The capture runs when
+	// DNS or HTTP is on.
+	DNS bool
 	// HTTP turns httpflow on (l7net_enabled = ["httpflow"]); without it
 	// TCP is captured only on the DNS port.
 	HTTP bool
@@ -65,7 +66,7 @@ type l7Capture struct {
 }
 
 func newL7Capture(cfg L7Config, ephemeralStart uint16) *l7Capture {
-	if !cfg.Enabled {
+	if !cfg.DNS && !cfg.HTTP {
 		return nil
 	}
 	if cfg.CaptureBytes <= 0 {

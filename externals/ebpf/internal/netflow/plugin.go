@@ -36,6 +36,11 @@ type Config struct {
 	NAT             NAT       // DNAT destinations (ebpf-conntrack); nil for none
 	L7              L7Config  // httpflow and dnsflow (l7.go)
 	RecvPeers       RecvPeers // when the recv exits are attached (recvexits.go); "" is on-demand
+	// UDP turns UDP flows on (--netflow-udp). With UDP, dnsflow and
+	// httpflow all off, and the flush iterators available, no program
+	// runs on sends and receives: TCP is counted at state changes and
+	// flushes only.
+	UDP bool
 }
 
 const (
