@@ -50,10 +50,10 @@ var available = map[string]factory{
 			ProcRoot:        procRoot(),
 			Tags:            baseTags(c),
 			Processes:       processTags{sh, c.ProcessArgs},
-			L7: netflow.L7Config{DNS: true, HTTP: slices.Contains(c.L7Enabled, "httpflow"),
+			L7: netflow.L7Config{DNS: c.DNSFlow, HTTP: slices.Contains(c.L7Enabled, "httpflow"),
 				CaptureBytes: c.L7CaptureBytes},
 			RecvPeers: netflow.RecvPeers(c.UDPRecvPeers),
-			UDP:       true,
+			UDP:       c.NetflowUDP,
 		}
 		if sh.nat != nil {
 			cfg.NAT = sh.nat

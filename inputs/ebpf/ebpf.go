@@ -72,6 +72,11 @@ type Input struct {
 	// UDPRecvPeers is ours: when the collector attaches the syscall exits
 	// that name the senders of datagrams read from unconnected UDP sockets.
 	UDPRecvPeers string `toml:"udp_recv_peers"`
+	// DNSFlow and NetflowUDP are ours: they turn off dnsflow and UDP flows
+	// in netflow, which with l7net_enabled = [] spares every socket send
+	// and receive on the host a BPF program run.
+	DNSFlow    bool `toml:"dnsflow"`
+	NetflowUDP bool `toml:"netflow_udp"`
 	Process
 
 	Tags map[string]string `toml:"tags"`
@@ -90,6 +95,8 @@ func New() *Input {
 		NetlogMetric:   true,
 		Interval:       "60s",
 		UDPRecvPeers:   "on-demand",
+		DNSFlow:        true,
+		NetflowUDP:     true,
 		backoff:        time.Second,
 		stopTimeout:    10 * time.Second,
 	}

@@ -93,6 +93,10 @@ var envVars = []envVar{
 		boolean(func(in *Input) *bool { return &in.ExcludeLoopback })},
 	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_UDP_RECV_PEERS", Option: "udp_recv_peers", Example: "always", Doc: "When to attach the syscall exits that name the senders of datagrams read from unconnected UDP sockets: on-demand, always or off (ours)."},
 		str(func(in *Input) *string { return &in.UDPRecvPeers })},
+	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_DNSFLOW", Option: "dnsflow", Example: "false", Doc: "dnsflow: DNS queries and answers captured at sockets, and the domain cache behind dst_domain (ours)."},
+		boolean(func(in *Input) *bool { return &in.DNSFlow })},
+	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_NETFLOW_UDP", Option: "netflow_udp", Example: "false", Doc: "UDP flows in netflow (ours)."},
+		boolean(func(in *Input) *bool { return &in.NetflowUDP })},
 }
 
 // EnvVars lists the variables ApplyEnv reads, for the generated docs.

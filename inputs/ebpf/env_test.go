@@ -34,7 +34,8 @@ func TestEnvVarsCoverTheSeed(t *testing.T) {
 			t.Errorf("%s is not fully documented: %+v", v.Name, v)
 		}
 	}
-	want := append(append([]string{}, seedEnv...), "ENV_INPUT_EBPF_EXCLUDE_LOOPBACK", "ENV_INPUT_EBPF_UDP_RECV_PEERS", "ENV_INPUT_EBPF_PROCESS_ARGS",
+	want := append(append([]string{}, seedEnv...), "ENV_INPUT_EBPF_EXCLUDE_LOOPBACK", "ENV_INPUT_EBPF_UDP_RECV_PEERS",
+		"ENV_INPUT_EBPF_DNSFLOW", "ENV_INPUT_EBPF_NETFLOW_UDP", "ENV_INPUT_EBPF_PROCESS_ARGS",
 		"ENV_INPUT_EBPF_INCLUDE_CMD_REGEX", "ENV_INPUT_EBPF_EXCLUDE_CMD_REGEX", "ENV_INPUT_EBPF_INCLUDE_PIDS",
 		"ENV_INPUT_EBPF_EXCLUDE_PIDS", "ENV_INPUT_EBPF_INCLUDE_CONTAINER_REGEX", "ENV_INPUT_EBPF_EXCLUDE_CONTAINER_REGEX")
 	if !reflect.DeepEqual(names, want) {
@@ -84,6 +85,8 @@ func TestApplyEnvOverrides(t *testing.T) {
 		"ENV_INPUT_EBPF_WORKLOAD_LABELS":         "app,project_id",
 		"ENV_INPUT_EBPF_WORKLOAD_LABEL_PREFIX":   "k8s_workload_label_",
 		"ENV_INPUT_EBPF_EXCLUDE_LOOPBACK":        "1",
+		"ENV_INPUT_EBPF_DNSFLOW":                 "false",
+		"ENV_INPUT_EBPF_NETFLOW_UDP":             "0",
 		"UNRELATED":                              "x",
 	}))
 	if err != nil {
@@ -109,6 +112,7 @@ func TestApplyEnvOverrides(t *testing.T) {
 	want.WorkloadLabels = []string{"app", "project_id"}
 	want.WorkloadLabelPrefix = "k8s_workload_label_"
 	want.ExcludeLoopback = true
+	want.DNSFlow, want.NetflowUDP = false, false
 	if !reflect.DeepEqual(in, want) {
 		t.Errorf("after ApplyEnv:\n got %+v\nwant %+v", in, want)
 	}
@@ -128,6 +132,8 @@ func TestApplyEnvErrors(t *testing.T) {
 	cases := map[string]string{ // variable=value -> the error must contain this
 		"ENV_INPUT_EBPF_IPV6_DISABLED=yes":            `ENV_INPUT_EBPF_IPV6_DISABLED (option ipv6_disabled): "yes" is not a boolean`,
 		"ENV_INPUT_EBPF_EXCLUDE_LOOPBACK=on":          `ENV_INPUT_EBPF_EXCLUDE_LOOPBACK (option exclude_loopback): "on" is not a boolean`,
+		"ENV_INPUT_EBPF_DNSFLOW=off":                  `ENV_INPUT_EBPF_DNSFLOW (option dnsflow): "off" is not a boolean`,
+		"ENV_INPUT_EBPF_NETFLOW_UDP=no":               `ENV_INPUT_EBPF_NETFLOW_UDP (option netflow_udp): "no" is not a boolean`,
 		"ENV_INPUT_EBPF_CONV_TO_DDTRACE=2":            `ENV_INPUT_EBPF_CONV_TO_DDTRACE (option conv_to_ddtrace): "2"`,
 		"ENV_INPUT_EBPF_EPHEMERAL_PORT=high":          `ENV_INPUT_EBPF_EPHEMERAL_PORT (option ephemeral_port): "high" is not a whole number`,
 		"ENV_INPUT_EBPF_EPHEMERAL_PORT=99999":         `ENV_INPUT_EBPF_EPHEMERAL_PORT (option ephemeral_port): 99999 is not 0`,

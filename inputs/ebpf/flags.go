@@ -48,6 +48,12 @@ func (in *Input) collectorArgs(env inputs.Env, debug bool) []string {
 	if in.UDPRecvPeers != "" && in.UDPRecvPeers != "on-demand" {
 		add("--udp-recv-peers", in.UDPRecvPeers)
 	}
+	if !in.DNSFlow {
+		add("--dnsflow=false")
+	}
+	if !in.NetflowUDP {
+		add("--netflow-udp=false")
+	}
 	if len(in.Tags) > 0 {
 		add("--tags", joinTags(in.Tags))
 	}

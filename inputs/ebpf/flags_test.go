@@ -36,6 +36,14 @@ func TestCollectorArgs(t *testing.T) {
 			strings.Replace(base, "--service ebpf", "--service net", 1) +
 				"--enabled ebpf-net --l7net-enabled  --interval 10s --ipv6-disabled --ephemeral-port 10001 --exclude-loopback --udp-recv-peers always" +
 				" --tags env=prod,zone=a --pprof-host 127.0.0.1 --pprof-port 6061"},
+		{"dnsflow off", func(in *Input) { in.DNSFlow = false }, false, nil,
+			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --dnsflow=false"},
+		{"UDP netflow off", func(in *Input) { in.NetflowUDP = false }, false, nil,
+			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --netflow-udp=false"},
+		{"lean ebpf-net: no L7, no dnsflow, no UDP", func(in *Input) {
+			in.L7NetEnabled, in.DNSFlow, in.NetflowUDP = []string{}, false, false
+		}, false, nil,
+			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --dnsflow=false --netflow-udp=false"},
 		{"pprof host given", func(in *Input) { in.PprofHost, in.PprofPort = "0.0.0.0", "7000" }, false, nil,
 			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --pprof-host 0.0.0.0 --pprof-port 7000"},
 		{"unsupported plugins and features are not passed", func(in *Input) {

@@ -136,3 +136,34 @@ func TestWrongTypeIsRejected(t *testing.T) {
 		t.Errorf("decode error %v, want one naming ephemeral_port", err)
 	}
 }
+
+// dnsflow and netflow_udp go from TOML to the collector's flags, and the
+// environment overrides the file both ways.
+func TestDNSFlowAndNetflowUDPOptions(t *testing.T) {
+	in := decode(t, "[[inputs.ebpf]]\n  l7net_enabled = []\n  dnsflow = false\n  netflow_udp = false\n")
+	if err := in.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Join(in.collectorArgs(inputs.Env{}, false), " ")
+	if !strings.Contains(args, " --dnsflow=false --netflow-udp=false") {
+		t.Errorf("lean config gives args %q", args)
+	}
+	if err := in.ApplyEnv(lookup(map[string]string{"ENV_INPUT_EBPF_DNSFLOW": "true", "ENV_INPUT_EBPF_NETFLOW_UDP": "TRUE"})); err != nil {
+		t.Fatal(err)
+	}
+	if args := strings.Join(in.collectorArgs(inputs.Env{}, false), " "); strings.Contains(args, "--dnsflow") || strings.Contains(args, "--netflow-udp") {
+		t.Errorf("after the environment turned both back on, args %q still turn them off", args)
+	}
+	for _, key := range []string{"dnsflow", "netflow_udp"} {
+		var f struct {
+			Inputs map[string][]toml.Primitive `toml:"inputs"`
+		}
+		md, err := toml.Decode("[[inputs.ebpf]]\n"+key+" = \"no\"\n", &f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := md.PrimitiveDecode(f.Inputs["ebpf"][0], New()); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s = \"no\": decode error %v, want one naming %s", key, err, key)
+		}
+	}
+}

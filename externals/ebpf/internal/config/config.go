@@ -22,6 +22,11 @@ var Plugins = []string{"ebpf-net", "ebpf-bash", "ebpf-conntrack", "ebpf-trace", 
 // L7 are the accepted --l7net-enabled values.
 var L7 = []string{"httpflow", "httpflow-tls"}
 
+// leanNote ends the help of the options that need ebpf-net's per-syscall
+// hooks, so that whoever turns one off learns what turns them all off.
+const leanNote = " (with --dnsflow=false, --netflow-udp=false and --l7net-enabled= empty, ebpf-net attaches no program " +
+	"to sends and receives: TCP is counted at state changes and at each flush)"
+
 // Config is the parsed command line of `run`.
 type Config struct {
 	Hostname        string
@@ -45,6 +50,8 @@ type Config struct {
 	Netlog          Netlog           // bpf-netlog options
 	BPFStats        bool             // kernel run-time stats of our programs (costs every BPF run)
 	UDPRecvPeers    string           // on-demand, always or off: see netflow.RecvPeers
+	DNSFlow         bool             // dnsflow and the domain cache behind dst_domain
+	NetflowUDP      bool             // UDP flows in netflow
 }
 
 // Parse parses the arguments of `run` and checks them; usage goes to stderr.
@@ -76,6 +83,8 @@ func Parse(args []string, stderr io.Writer) (*Config, error) {
 	fs.BoolVar(&c.BPFStats, "bpf-stats", false, "report the run count and time of our BPF programs (turns on kernel.bpf_stats_enabled, which adds two clock reads to every BPF program run on the host)")
 	fs.StringVar(&c.UDPRecvPeers, "udp-recv-peers", "on-demand", "when to attach the syscall exits that give the senders of datagrams read from unconnected UDP sockets "+
 		"(they slow every syscall on the host): on-demand (while such sockets receive), always or off")
+	fs.BoolVar(&c.DNSFlow, "dnsflow", true, "dnsflow: DNS queries and answers captured at sockets, and the domain cache behind dst_domain"+leanNote)
+	fs.BoolVar(&c.NetflowUDP, "netflow-udp", true, "UDP flows in netflow"+leanNote)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

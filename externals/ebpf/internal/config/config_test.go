@@ -102,3 +102,46 @@ func TestL7Defaults(t *testing.T) {
 		t.Errorf("l7 %q, capture bytes %d", c.L7Enabled, c.L7CaptureBytes)
 	}
 }
+
+// dnsflow and UDP netflow are on by default; turning them off with an empty
+// --l7net-enabled is the lean mode, whose help every one of them names.
+func TestDNSFlowAndNetflowUDP(t *testing.T) {
+	for _, c := range []struct {
+		args         []string
+		dns, udp, ok bool
+	}{
+		{nil, true, true, true},
+		{[]string{"--dnsflow=false"}, false, true, true},
+		{[]string{"--netflow-udp=false"}, true, false, true},
+		{[]string{"--dnsflow=false", "--netflow-udp=false", "--l7net-enabled="}, false, false, true},
+		{[]string{"--dnsflow=false", "--dnsflow"}, true, true, true}, // the last one wins, as the input relies on
+		{[]string{"--dnsflow=maybe"}, false, false, false},
+		{[]string{"--netflow-udp=2"}, false, false, false},
+	} {
+		got, err := Parse(append([]string{"--ephemeral-port", "32768"}, c.args...), io.Discard)
+		if !c.ok {
+			if err == nil {
+				t.Errorf("%v accepted", c.args)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%v: %v", c.args, err)
+			continue
+		}
+		if got.DNSFlow != c.dns || got.NetflowUDP != c.udp {
+			t.Errorf("%v: dnsflow %v, netflow-udp %v; want %v, %v", c.args, got.DNSFlow, got.NetflowUDP, c.dns, c.udp)
+		}
+	}
+	var help strings.Builder
+	Parse([]string{"--help"}, &help)
+	for _, flag := range []string{"-dnsflow", "-netflow-udp"} {
+		i := strings.Index(help.String(), "  "+flag+"\n")
+		if i < 0 {
+			t.Fatalf("help lacks %s:\n%s", flag, help.String())
+		}
+		if usage, _, _ := strings.Cut(help.String()[i+len(flag)+3:], "\n  -"); !strings.Contains(usage, "attaches no program to sends and receives") {
+			t.Errorf("help of %s does not say what the lean mode is: %q", flag, usage)
+		}
+	}
+}
