@@ -3,11 +3,13 @@ package testenv
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -58,30 +60,51 @@ func HeldBPF(t testing.TB, pid int) BPFObjects {
 	return o
 }
 
-// AssertBPFReleased fails for each program or link of o still loaded.
+// AssertBPFReleased fails for each program or link of o still loaded a
+// few seconds after its process exited: the kernel frees a program only
+// once its last reference is gone, and detaching a raw tracepoint defers
+// that to an RCU grace period, which a busy VM may take a while to reach.
 func AssertBPFReleased(t testing.TB, o BPFObjects) {
 	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := stillLoaded(o)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			for _, what := range left {
+				t.Errorf("%s is still loaded 5 s after its process exited", what)
+			}
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// stillLoaded names the programs and links of o that are still there.
+func stillLoaded(o BPFObjects) (left []string) {
 	for _, id := range o.Progs {
 		p, err := ebpf.NewProgramFromID(id)
 		if err == nil {
-			info, _ := p.Info()
-			p.Close()
 			name := ""
-			if info != nil {
+			if info, _ := p.Info(); info != nil {
 				name = info.Name
 			}
-			t.Errorf("program %d %q is still loaded after its process exited", id, name)
+			p.Close()
+			left = append(left, fmt.Sprintf("program %d %q", id, name))
 		} else if !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("program %d: %v", id, err)
+			left = append(left, fmt.Sprintf("program %d (%v)", id, err))
 		}
 	}
 	for _, id := range o.Links {
 		l, err := link.NewFromID(id)
 		if err == nil {
 			l.Close()
-			t.Errorf("link %d is still present after its process exited", id)
+			left = append(left, fmt.Sprintf("link %d", id))
 		} else if !errors.Is(err, os.ErrNotExist) {
-			t.Errorf("link %d: %v", id, err)
+			left = append(left, fmt.Sprintf("link %d (%v)", id, err))
 		}
 	}
+	return left
 }

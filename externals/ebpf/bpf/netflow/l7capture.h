@@ -22,6 +22,7 @@ const volatile bool l7_enabled = false;
 const volatile bool l7_tcp_all = false; /* httpflow on: every TCP socket, else DNS ports only */
 const volatile __u32 l7_cap_bytes = 512;
 const volatile __u16 l7_dns_port = 53;
+const volatile bool l7_dns = true; /* dnsflow on */
 const volatile __u64 l7_wakeup_bytes = 65536;
 
 enum l7_dir {
@@ -232,11 +233,14 @@ static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, const str
 static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, const struct syscall *s, __u64 limit) { return 0; }
 #endif
 
+/* Every UDP socket is DNS until userspace says otherwise (l7_ignored). */
 static __always_inline bool l7_wanted(const struct flow_tuple *t)
 {
-	if (t->proto == PROTO_UDP || l7_tcp_all)
+	if (t->proto == PROTO_UDP)
+		return l7_dns;
+	if (l7_tcp_all)
 		return true;
-	return t->sport == l7_dns_port || t->dport == l7_dns_port;
+	return l7_dns && (t->sport == l7_dns_port || t->dport == l7_dns_port);
 }
 
 /*

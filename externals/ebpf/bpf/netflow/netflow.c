@@ -129,26 +129,36 @@ static __always_inline void read_tcp_stats(struct sock *sk, struct tcp_stats *s)
 }
 
 /*
- * process_comm is the process's name: the thread group leader's comm, not
+ * task_comm is the process's name: the thread group leader's comm, not
  * the running thread's (dig's I/O threads are "isc-net-0000", a Go
- * program's threads all share the leader's name anyway).
+ * program's threads all share the leader's name anyway). CO-RE reads, not
+ * BTF pointers: this runs in the programs every kernel must load.
  */
-static __always_inline void process_comm(char (*comm)[16])
+static __always_inline void task_comm(struct task_struct *task, char (*comm)[16])
 {
-	/* bpf_get_current_task (4.8) with CO-RE reads, not the _btf variant
-	 * (5.11): this runs in the programs every kernel must load. */
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	BPF_CORE_READ_INTO(comm, task, group_leader, comm);
 }
 
-static __always_inline void attribute(struct conn *c)
+/* bpf_get_current_task (4.8), not the _btf variant (5.11). */
+static __always_inline struct task_struct *current_task(void)
 {
-	c->pid = bpf_get_current_pid_tgid() >> 32;
-	process_comm(&c->comm);
+	return (struct task_struct *)bpf_get_current_task();
 }
 
-/* track_conn starts tracking sk; pid is taken only when in_process. */
-static __always_inline void track_conn(struct sock *sk, __u8 role, bool in_process)
+static __always_inline void process_comm(char (*comm)[16])
+{
+	task_comm(current_task(), comm);
+}
+
+/* attribute gives c to the process of task (its thread group). */
+static __always_inline void attribute(struct conn *c, struct task_struct *task)
+{
+	c->pid = BPF_CORE_READ(task, tgid);
+	task_comm(task, &c->comm);
+}
+
+/* track_conn starts tracking sk, owned by owner when it is known. */
+static __always_inline void track_conn(struct sock *sk, __u8 role, struct task_struct *owner)
 {
 	struct conn c = {};
 	__u64 key = (__u64)sk;
@@ -160,8 +170,8 @@ static __always_inline void track_conn(struct sock *sk, __u8 role, bool in_proce
 		return; /* a client's tuple is incomplete until it is established */
 	c.role = role;
 	c.start_ns = bpf_ktime_get_ns();
-	if (in_process)
-		attribute(&c);
+	if (owner)
+		attribute(&c, owner);
 	if (bpf_map_update_elem(&conns, &key, &c, BPF_NOEXIST) == -E2BIG)
 		count_drop(DROP_CONN_MAP_FULL);
 }
@@ -169,6 +179,7 @@ static __always_inline void track_conn(struct sock *sk, __u8 role, bool in_proce
 #include "syscall.h"
 #include "l7capture.h"
 #include "udp.h"
+#include "iter.h"
 
 /* The tracepoint's own layout (include/trace/events/sock.h), stable since 4.16. */
 struct tp_inet_sock_set_state {
@@ -205,11 +216,11 @@ int on_inet_sock_set_state(struct tp_inet_sock_set_state *ctx)
 		l7_on_close(sk);
 
 	if (from == TCP_CLOSE && to == TCP_SYN_SENT) {
-		track_conn(sk, ROLE_CLIENT, true);
+		track_conn(sk, ROLE_CLIENT, current_task());
 		return 0;
 	}
 	if (from == TCP_SYN_RECV && to == TCP_ESTABLISHED) {
-		track_conn(sk, ROLE_SERVER, false);
+		track_conn(sk, ROLE_SERVER, 0);
 		return 0;
 	}
 
@@ -221,7 +232,7 @@ int on_inet_sock_set_state(struct tp_inet_sock_set_state *ctx)
 	 * sent or received still gets its server. */
 	if (c->pid == 0 && ((from == TCP_ESTABLISHED && to == TCP_FIN_WAIT1) ||
 			    (from == TCP_CLOSE_WAIT && to == TCP_LAST_ACK)))
-		attribute(c);
+		attribute(c, current_task());
 	if (from == TCP_SYN_SENT && to == TCP_ESTABLISHED) {
 		read_tuple(sk, &c->tuple, PROTO_TCP); /* the source port is known now */
 		if (skip_tuple(&c->tuple))
@@ -299,7 +310,7 @@ struct tp_sock_length {
 static __always_inline void on_tcp_io(struct sock *sk, struct conn *c)
 {
 	if (c->pid == 0)
-		attribute(c);
+		attribute(c, current_task());
 	__u64 now = bpf_jiffies64();
 	if (now - c->refreshed_at >= REFRESH_JIFFIES) {
 		read_tcp_stats(sk, &c->stats);
@@ -330,7 +341,7 @@ static __always_inline int on_sock_io(struct sock *sk, int ret, int flags, bool 
 		if (protocol == IPPROTO_TCP) {
 			/* Established before we started: track it, role unknown. */
 			if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_ESTABLISHED)
-				track_conn(sk, 0, true);
+				track_conn(sk, 0, current_task());
 		} else if (protocol == IPPROTO_UDP) {
 			struct flow_tuple t = {};
 			read_tuple(sk, &t, PROTO_UDP); /* once, for the accounting and the capture */

@@ -55,10 +55,14 @@ struct {
 volatile bool udp_recv_at_exit = false;
 volatile __u64 unconnected_udp_recvs = 0;
 
+/* UDP flows in netflow (--netflow-udp); the peers are still worked out
+ * for the L7 capture without them. */
+const volatile bool udp_flows_on = true;
+
 /* udp_account adds bytes to the flow of t for the current process. */
 static __noinline void udp_account(struct flow_tuple *t, __u64 bytes, bool send)
 {
-	if (skip_tuple(t))
+	if (!udp_flows_on || skip_tuple(t))
 		return;
 	struct udp_key k = {};
 	__builtin_memcpy(&k.tuple, t, sizeof(k.tuple));

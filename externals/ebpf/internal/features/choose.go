@@ -23,6 +23,9 @@ const (
 	// KindCgroupSockAddr is a cgroup sock_addr program (Target: its
 	// attach point, as in "recvmsg4"), attached to the cgroup v2 root.
 	KindCgroupSockAddr HookKind = "cgroup"
+	// KindIter is a BPF iterator (Target: "bpf_map_elem", "task_file",
+	// ...), run by reading it rather than by a kernel event.
+	KindIter HookKind = "iter"
 )
 
 // Hook is one candidate attach point for an event.
@@ -54,6 +57,8 @@ func (h Hook) Probe() Status {
 		return loadTracing(ebpf.AttachTraceFEntry, h.Target)
 	case KindFexit:
 		return loadTracing(ebpf.AttachTraceFExit, h.Target)
+	case KindIter:
+		return loadTracing(ebpf.AttachTraceIter, h.Target)
 	case KindKprobe, KindKretprobe:
 		return kprobeOn(h.Target)
 	case KindCgroupSockAddr:

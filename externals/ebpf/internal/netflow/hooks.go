@@ -17,6 +17,10 @@ type Hook struct {
 	WithoutIt string // what is lost when no way is available
 	ways      []way
 	recvExit  bool // finishes unconnected UDP recvs: attached with the others, on demand (recvexits.go)
+	// onIO marks the hooks that run on sends and receives, and those that
+	// only serve them: attached only when something needs them (see
+	// plan), since their dispatch alone costs a busy server.
+	onIO bool
 }
 
 // A way is a kind of hook and, per attach point, the program that runs
@@ -58,6 +62,9 @@ func tracepoint(groupEvent, prog string) way {
 const recvExitLoss = "UDP received on unconnected sockets (servers, sendto/recvfrom clients) is booked against the " +
 	"unknown peer 0.0.0.0:0, and dnsflow of such servers has no queries"
 
+// tcpAtFlush is the hook that counts TCP without the send/recv hooks.
+const tcpAtFlush = "tcp counters and processes at flush"
+
 // Hooks are the plugin's hooks, in attach order. Sends and receives have
 // three ways: tp_btf (cheapest per run: no perf trace record is built),
 // the classic tracepoint, both from 6.3, and before that fexit on the
@@ -68,25 +75,27 @@ func Hooks() []Hook {
 			ways: []way{tracepoint("sock/inet_sock_set_state", netflowProgOnInetSockSetState)}},
 		{Event: "tcp retransmits", WithoutIt: "retransmits of idle connections show up only when they send, receive or close",
 			ways: []way{tracepoint("tcp/tcp_retransmit_skb", netflowProgOnTcpRetransmitSkb)}},
-		{Event: "socket sends", WithoutIt: "no UDP flows, no L7 capture, no pid for accepted TCP connections, TCP counters only at close",
+		{Event: tcpAtFlush, WithoutIt: "TCP is counted on sends and receives, whose hooks are then always attached",
+			ways: []way{{features.KindIter, []attachPoint{{"bpf_map_elem", netflowProgRefreshConns}, {"task_file", netflowProgAttributeSockets}}}}},
+		{Event: "socket sends", onIO: true, WithoutIt: "no UDP flows, no L7 capture, no pid for accepted TCP connections, TCP counters only at close",
 			ways: []way{
 				{features.KindTPBTF, []attachPoint{{"sock_send_length", netflowProgOnSockSendLengthBtf}}},
 				tracepoint("sock/sock_send_length", netflowProgOnSockSendLength),
 				{features.KindFexit, []attachPoint{{"inet_sendmsg", netflowProgOnInetSendmsgFexit}, {"inet6_sendmsg", netflowProgOnInet6SendmsgFexit}}},
 			}},
-		{Event: "socket receives", WithoutIt: "no received UDP bytes, no L7 capture, fewer pids for accepted TCP connections",
+		{Event: "socket receives", onIO: true, WithoutIt: "no received UDP bytes, no L7 capture, fewer pids for accepted TCP connections",
 			ways: []way{
 				{features.KindTPBTF, []attachPoint{{"sock_recv_length", netflowProgOnSockRecvLengthBtf}}},
 				tracepoint("sock/sock_recv_length", netflowProgOnSockRecvLength),
 				{features.KindFexit, []attachPoint{{"inet_recvmsg", netflowProgOnInetRecvmsgFexit}, {"inet6_recvmsg", netflowProgOnInet6RecvmsgFexit}}},
 			}},
-		{Event: "UDP receive senders", WithoutIt: "the senders of datagrams read from unconnected UDP sockets come from the recv exits, attached on demand",
+		{Event: "UDP receive senders", onIO: true, WithoutIt: "the senders of datagrams read from unconnected UDP sockets come from the recv exits, attached on demand",
 			ways: []way{{features.KindCgroupSockAddr, []attachPoint{{"recvmsg4", netflowProgOnUdp4Recvmsg}, {"recvmsg6", netflowProgOnUdp6Recvmsg}}}}},
-		{Event: "recvfrom returns", WithoutIt: recvExitLoss, recvExit: true,
+		{Event: "recvfrom returns", WithoutIt: recvExitLoss, recvExit: true, onIO: true,
 			ways: []way{tracepoint("syscalls/sys_exit_recvfrom", netflowProgOnSysExitRecvfrom)}},
-		{Event: "recvmsg returns", WithoutIt: recvExitLoss, recvExit: true,
+		{Event: "recvmsg returns", WithoutIt: recvExitLoss, recvExit: true, onIO: true,
 			ways: []way{tracepoint("syscalls/sys_exit_recvmsg", netflowProgOnSysExitRecvmsg)}},
-		{Event: "recvmmsg returns", WithoutIt: recvExitLoss, recvExit: true,
+		{Event: "recvmmsg returns", WithoutIt: recvExitLoss, recvExit: true, onIO: true,
 			ways: []way{tracepoint("syscalls/sys_exit_recvmmsg", netflowProgOnSysExitRecvmmsg)}},
 	}
 }
@@ -118,6 +127,8 @@ func Features() []Check {
 			st.Reason += "; without it: " + h.WithoutIt
 		} else if h.recvExit {
 			st.Reason += ", attached only where the cgroup hooks cannot name UDP senders (--udp-recv-peers)"
+		} else if h.onIO {
+			st.Reason += ", attached only for UDP flows, dnsflow or httpflow (or for TCP, without the flush iterators)"
 		}
 		checks = append(checks, Check{"hook " + h.Event, st})
 	}

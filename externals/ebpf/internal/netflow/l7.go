@@ -95,6 +95,7 @@ func (c *l7Capture) configure(spec *ebpf.CollectionSpec) error {
 			return fmt.Errorf("l7 capture bytes %d: at most %d", c.cfg.CaptureBytes, MaxCaptureBytes)
 		}
 		vars["l7_tcp_all"] = c.cfg.HTTP
+		vars["l7_dns"] = c.cfg.DNS
 		vars["l7_cap_bytes"] = uint32(c.cfg.CaptureBytes)
 		vars["l7_wakeup_bytes"] = uint64(c.cfg.RingBytes / l7WakeupFraction)
 		ring = uint32(c.cfg.RingBytes)

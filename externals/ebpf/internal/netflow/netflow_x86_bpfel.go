@@ -164,6 +164,7 @@ const (
 	netflowMapUdpLastPeer          = "udp_last_peer"
 	netflowMapUdpRecvPending       = "udp_recv_pending"
 	netflowMapUdpSenders           = "udp_senders"
+	netflowProgAttributeSockets    = "attribute_sockets"
 	netflowProgOnInet6RecvmsgFexit = "on_inet6_recvmsg_fexit"
 	netflowProgOnInet6SendmsgFexit = "on_inet6_sendmsg_fexit"
 	netflowProgOnInetRecvmsgFexit  = "on_inet_recvmsg_fexit"
@@ -179,14 +180,17 @@ const (
 	netflowProgOnTcpRetransmitSkb  = "on_tcp_retransmit_skb"
 	netflowProgOnUdp4Recvmsg       = "on_udp4_recvmsg"
 	netflowProgOnUdp6Recvmsg       = "on_udp6_recvmsg"
+	netflowProgRefreshConns        = "refresh_conns"
 	netflowVarExcludeLoopback      = "exclude_loopback"
 	netflowVarHaveTaskPtRegs       = "have_task_pt_regs"
 	netflowVarIpv6Disabled         = "ipv6_disabled"
 	netflowVarL7CapBytes           = "l7_cap_bytes"
+	netflowVarL7Dns                = "l7_dns"
 	netflowVarL7DnsPort            = "l7_dns_port"
 	netflowVarL7Enabled            = "l7_enabled"
 	netflowVarL7TcpAll             = "l7_tcp_all"
 	netflowVarL7WakeupBytes        = "l7_wakeup_bytes"
+	netflowVarUdpFlowsOn           = "udp_flows_on"
 	netflowVarUdpRecvAtExit        = "udp_recv_at_exit"
 	netflowVarUnconnectedUdpRecvs  = "unconnected_udp_recvs"
 	netflowVarUnusedConnCloseEvent = "unused_conn_close_event"
@@ -239,6 +243,7 @@ type netflowSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type netflowProgramSpecs struct {
+	AttributeSockets    *ebpf.ProgramSpec `ebpf:"attribute_sockets"`
 	OnInet6RecvmsgFexit *ebpf.ProgramSpec `ebpf:"on_inet6_recvmsg_fexit"`
 	OnInet6SendmsgFexit *ebpf.ProgramSpec `ebpf:"on_inet6_sendmsg_fexit"`
 	OnInetRecvmsgFexit  *ebpf.ProgramSpec `ebpf:"on_inet_recvmsg_fexit"`
@@ -254,6 +259,7 @@ type netflowProgramSpecs struct {
 	OnTcpRetransmitSkb  *ebpf.ProgramSpec `ebpf:"on_tcp_retransmit_skb"`
 	OnUdp4Recvmsg       *ebpf.ProgramSpec `ebpf:"on_udp4_recvmsg"`
 	OnUdp6Recvmsg       *ebpf.ProgramSpec `ebpf:"on_udp6_recvmsg"`
+	RefreshConns        *ebpf.ProgramSpec `ebpf:"refresh_conns"`
 }
 
 // netflowMapSpecs contains maps before they are loaded into the kernel.
@@ -282,10 +288,12 @@ type netflowVariableSpecs struct {
 	HaveTaskPtRegs       *ebpf.VariableSpec `ebpf:"have_task_pt_regs"`
 	Ipv6Disabled         *ebpf.VariableSpec `ebpf:"ipv6_disabled"`
 	L7CapBytes           *ebpf.VariableSpec `ebpf:"l7_cap_bytes"`
+	L7Dns                *ebpf.VariableSpec `ebpf:"l7_dns"`
 	L7DnsPort            *ebpf.VariableSpec `ebpf:"l7_dns_port"`
 	L7Enabled            *ebpf.VariableSpec `ebpf:"l7_enabled"`
 	L7TcpAll             *ebpf.VariableSpec `ebpf:"l7_tcp_all"`
 	L7WakeupBytes        *ebpf.VariableSpec `ebpf:"l7_wakeup_bytes"`
+	UdpFlowsOn           *ebpf.VariableSpec `ebpf:"udp_flows_on"`
 	UdpRecvAtExit        *ebpf.VariableSpec `ebpf:"udp_recv_at_exit"`
 	UnconnectedUdpRecvs  *ebpf.VariableSpec `ebpf:"unconnected_udp_recvs"`
 	UnusedConnCloseEvent *ebpf.VariableSpec `ebpf:"unused_conn_close_event"`
@@ -355,10 +363,12 @@ type netflowVariables struct {
 	HaveTaskPtRegs       *ebpf.Variable `ebpf:"have_task_pt_regs"`
 	Ipv6Disabled         *ebpf.Variable `ebpf:"ipv6_disabled"`
 	L7CapBytes           *ebpf.Variable `ebpf:"l7_cap_bytes"`
+	L7Dns                *ebpf.Variable `ebpf:"l7_dns"`
 	L7DnsPort            *ebpf.Variable `ebpf:"l7_dns_port"`
 	L7Enabled            *ebpf.Variable `ebpf:"l7_enabled"`
 	L7TcpAll             *ebpf.Variable `ebpf:"l7_tcp_all"`
 	L7WakeupBytes        *ebpf.Variable `ebpf:"l7_wakeup_bytes"`
+	UdpFlowsOn           *ebpf.Variable `ebpf:"udp_flows_on"`
 	UdpRecvAtExit        *ebpf.Variable `ebpf:"udp_recv_at_exit"`
 	UnconnectedUdpRecvs  *ebpf.Variable `ebpf:"unconnected_udp_recvs"`
 	UnusedConnCloseEvent *ebpf.Variable `ebpf:"unused_conn_close_event"`
@@ -373,6 +383,7 @@ type netflowVariables struct {
 //
 // It can be passed to loadNetflowObjects or ebpf.CollectionSpec.LoadAndAssign.
 type netflowPrograms struct {
+	AttributeSockets    *ebpf.Program `ebpf:"attribute_sockets"`
 	OnInet6RecvmsgFexit *ebpf.Program `ebpf:"on_inet6_recvmsg_fexit"`
 	OnInet6SendmsgFexit *ebpf.Program `ebpf:"on_inet6_sendmsg_fexit"`
 	OnInetRecvmsgFexit  *ebpf.Program `ebpf:"on_inet_recvmsg_fexit"`
@@ -388,10 +399,12 @@ type netflowPrograms struct {
 	OnTcpRetransmitSkb  *ebpf.Program `ebpf:"on_tcp_retransmit_skb"`
 	OnUdp4Recvmsg       *ebpf.Program `ebpf:"on_udp4_recvmsg"`
 	OnUdp6Recvmsg       *ebpf.Program `ebpf:"on_udp6_recvmsg"`
+	RefreshConns        *ebpf.Program `ebpf:"refresh_conns"`
 }
 
 func (p *netflowPrograms) Close() error {
 	return _NetflowClose(
+		p.AttributeSockets,
 		p.OnInet6RecvmsgFexit,
 		p.OnInet6SendmsgFexit,
 		p.OnInetRecvmsgFexit,
@@ -407,6 +420,7 @@ func (p *netflowPrograms) Close() error {
 		p.OnTcpRetransmitSkb,
 		p.OnUdp4Recvmsg,
 		p.OnUdp6Recvmsg,
+		p.RefreshConns,
 	)
 }
 

@@ -17,14 +17,18 @@ import (
 // and replaces every program that will not be attached with a bare socket
 // filter that returns 0 (loadable on any kernel, never attached): the
 // ways not picked (their attach targets may not even resolve here: a
-// tp_btf twin before 6.3, fexit where trampolines are missing), and the
-// recv exits when no receive hook is there for them to finish. An older
-// verifier then never sees helpers it lacks in code that would never run,
-// and the plugin loads with what the kernel has.
+// tp_btf twin before 6.3, fexit where trampolines are missing), the recv
+// exits when no receive hook is there for them to finish, and the
+// send/recv hooks when nothing needs them: needIO is whether UDP flows or
+// the L7 capture are on, and TCP needs them only where the flush
+// iterators are missing. An older verifier then never sees helpers it
+// lacks in code that would never run, and the plugin loads with what the
+// kernel has.
 //
-// picked maps each hook's Event to its way; a hook without one is absent.
-func plan(spec *ebpf.CollectionSpec) (picked map[string]way, stubbed []string) {
-	picked = map[string]way{}
+// picked maps each hook's Event to its way; a hook without one is absent,
+// and unneeded lists the hooks left out because nothing needs them.
+func plan(spec *ebpf.CollectionSpec, needIO bool) (picked map[string]way, unneeded map[string]bool, stubbed []string) {
+	picked, unneeded = map[string]way{}, map[string]bool{}
 	hooks := Hooks()
 	choices := make([]features.Choice[way], len(hooks))
 	for i, h := range hooks {
@@ -33,9 +37,14 @@ func plan(spec *ebpf.CollectionSpec) (picked map[string]way, stubbed []string) {
 			picked[h.Event] = w
 		}
 	}
+	_, iters := picked[tcpAtFlush]
+	needIO = needIO || !iters
 	_, recvHook := picked["socket receives"]
 	for i, h := range hooks {
-		if h.recvExit && !recvHook {
+		if h.onIO && !needIO {
+			unneeded[h.Event] = true
+		}
+		if unneeded[h.Event] || (h.recvExit && !recvHook) {
 			delete(picked, h.Event)
 			choices[i].Picked = -1
 		}
@@ -50,7 +59,7 @@ func plan(spec *ebpf.CollectionSpec) (picked map[string]way, stubbed []string) {
 			}
 		}
 	}
-	return picked, stubbed
+	return picked, unneeded, stubbed
 }
 
 // program returns the loaded program of that name; ok is false when the
@@ -85,6 +94,8 @@ func (p *Plugin) attach(links *loader.Stack, h Hook) error {
 			l, err = loader.Tracepoint(prog, group, event)
 		case features.KindCgroupSockAddr:
 			l, err = loader.CgroupSockAddr(prog, ap.target)
+		case features.KindIter:
+			l, err = p.iters.attach(prog, ap.target, p.objs.Conns)
 		default: // tp_btf, fexit: the target was resolved at load
 			l, err = loader.Tracing(prog, string(w.kind)+" "+ap.target)
 		}
@@ -94,6 +105,10 @@ func (p *Plugin) attach(links *loader.Stack, h Hook) error {
 		}
 		attached.Push(l)
 	}
-	links.Push(&attached)
+	if w.kind == features.KindIter {
+		p.objects.Push(&attached) // run, never triggered: kept for the final flush, after Stop
+	} else {
+		links.Push(&attached)
+	}
 	return nil
 }

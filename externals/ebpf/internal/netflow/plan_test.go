@@ -16,7 +16,7 @@ func TestEveryWayHasItsPrograms(t *testing.T) {
 		t.Fatal(err)
 	}
 	kinds := map[string]ebpf.ProgramType{"tracepoint": ebpf.TracePoint, "tp_btf": ebpf.Tracing, "fexit": ebpf.Tracing,
-		"cgroup": ebpf.CGroupSockAddr}
+		"cgroup": ebpf.CGroupSockAddr, "iter": ebpf.Tracing}
 	seen := map[string]bool{}
 	var objs netflowObjects
 	for _, h := range Hooks() {

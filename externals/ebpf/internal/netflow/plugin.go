@@ -59,8 +59,10 @@ type Plugin struct {
 	objects loader.Stack // maps, programs, reader: closed by Close
 	links   loader.Stack // attachments: closed by Stop
 	reader  *ringbuf.Reader
-	picked  map[string]way // the way each hook is observed here (see plan)
-	exits   *recvExits     // the recv exits, attached on demand (recvexits.go)
+	picked   map[string]way  // the way each hook is observed here (see plan)
+	unneeded map[string]bool // hooks left out because nothing needs them
+	iters    flushIters      // run at each flush; nil where the kernel lacks them
+	exits    *recvExits      // the recv exits, attached on demand (recvexits.go)
 
 	stopWatch context.CancelFunc // the on-demand watcher of the exits
 	watchDone sync.WaitGroup
@@ -106,6 +108,7 @@ func (p *Plugin) Load() error {
 	for name, v := range map[string]any{
 		"wakeup_bytes": uint64(wakeupBytes), "exclude_loopback": p.cfg.ExcludeLoopback, "ipv6_disabled": p.cfg.IPv6Disabled,
 		"have_task_pt_regs": features.Helper(ebpf.TracePoint, asm.FnTaskPtRegs).On,
+		"udp_flows_on":      p.cfg.UDP,
 	} {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return fmt.Errorf("ebpf-net: set %s: %w", name, err)
@@ -115,7 +118,7 @@ func (p *Plugin) Load() error {
 		return fmt.Errorf("ebpf-net: %w", err)
 	}
 	var stubbed []string
-	p.picked, stubbed = plan(spec)
+	p.picked, p.unneeded, stubbed = plan(spec, p.cfg.UDP || p.l7 != nil)
 	if len(stubbed) > 0 {
 		p.log.Debug("ebpf-net: programs not used on this kernel are loaded as stubs", "programs", stubbed)
 	}
@@ -144,8 +147,8 @@ func (p *Plugin) Load() error {
 // lifecycle hook is required; the others degrade what is reported.
 func (p *Plugin) Start(ctx context.Context) error {
 	for _, h := range Hooks() {
-		if h.recvExit {
-			continue // with the others, below
+		if h.recvExit || p.unneeded[h.Event] {
+			continue // with the others, below; or not at all
 		}
 		if err := p.attach(&p.links, h); err != nil {
 			if h.Required {
@@ -155,9 +158,20 @@ func (p *Plugin) Start(ctx context.Context) error {
 			p.log.Warn("ebpf-net: degraded", "hook", h.Event, "without it", h.WithoutIt, "err", err)
 		}
 	}
+	if len(p.unneeded) > 0 {
+		p.log.Info("ebpf-net: nothing runs on sends and receives: no UDP flows, dnsflow or httpflow wanted")
+	}
+	// Connections established before we started, with their processes.
+	if err := run(p.iters.attribute); err != nil {
+		p.log.Warn("ebpf-net: find the connections already open", "err", err)
+	}
 	p.exits = &recvExits{p: p}
 	p.links.Push(closerFunc(p.exits.detach))
-	if p.cfg.RecvPeers == RecvPeersAlways {
+	exits := p.cfg.RecvPeers
+	if p.unneeded["socket receives"] {
+		exits = RecvPeersOff
+	}
+	if exits == RecvPeersAlways {
 		if err := p.exits.attach(); err != nil {
 			p.log.Warn("ebpf-net: degraded: UDP peers of unconnected receives unknown", "err", err)
 		}
@@ -169,7 +183,7 @@ func (p *Plugin) Start(ctx context.Context) error {
 	p.wg.Add(2)
 	go func() { defer p.wg.Done(); p.readLoop(ctx) }()
 	go func() { defer p.wg.Done(); p.runLoop(ctx) }()
-	if p.cfg.RecvPeers == RecvPeersOnDemand {
+	if exits == RecvPeersOnDemand {
 		var watchCtx context.Context
 		watchCtx, p.stopWatch = context.WithCancel(ctx)
 		p.watchDone.Add(1)
@@ -260,21 +274,48 @@ func (p *Plugin) flush() {
 	if err := p.listeners.Refresh(); err != nil {
 		p.log.Warn("ebpf-net: listening ports", "err", err)
 	}
-	var sk uint64
-	var c netflowConn
-	it := p.objs.Conns.Iterate()
-	for it.Next(&sk, &c) {
-		p.agg.live(sk, &c)
-	}
-	if err := it.Err(); err != nil {
-		p.log.Warn("ebpf-net: iterate conns", "err", err)
-	}
+	p.flushConns()
 	p.flushUDP()
 	pts := p.agg.flush(now, p.cfg.Tags)
 	p.self.points.Add(uint64(len(pts)))
 	p.sink.Write("network", "ebpf-net/netflow", pts)
 	p.l7.flush(now, p.cfg.Tags, p)
 	p.sink.Write("metric", "ebpf-net/datakit_ebpf", []lp.Point{p.selfPoint(now)})
+}
+
+// flushConns reports the live connections. With the flush iterators,
+// their counters are read now, and those without a process yet (accepted
+// since the last flush) are looked up among the open files first.
+func (p *Plugin) flushConns() {
+	if err := run(p.iters.refresh); err != nil {
+		p.log.Warn("ebpf-net: read the counters of live connections", "err", err)
+	}
+	var sk uint64
+	var c netflowConn
+	var conns []netflowConn
+	var sks []uint64
+	unowned := false
+	it := p.objs.Conns.Iterate()
+	for it.Next(&sk, &c) {
+		conns, sks = append(conns, c), append(sks, sk)
+		unowned = unowned || c.Pid == 0
+	}
+	if err := it.Err(); err != nil {
+		p.log.Warn("ebpf-net: iterate conns", "err", err)
+	}
+	if unowned && p.iters.attribute != nil {
+		if err := run(p.iters.attribute); err != nil {
+			p.log.Warn("ebpf-net: find the processes of accepted connections", "err", err)
+		}
+		for i := range conns {
+			if conns[i].Pid == 0 {
+				_ = p.objs.Conns.Lookup(&sks[i], &conns[i]) // gone: closed since, reported by its close event
+			}
+		}
+	}
+	for i := range conns {
+		p.agg.live(sks[i], &conns[i])
+	}
 }
 
 func (p *Plugin) flushUDP() {
