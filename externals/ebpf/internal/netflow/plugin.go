@@ -55,10 +55,10 @@ type Plugin struct {
 	sink deliver.Sink
 	log  *slog.Logger
 
-	objs    netflowObjects
-	objects loader.Stack // maps, programs, reader: closed by Close
-	links   loader.Stack // attachments: closed by Stop
-	reader  *ringbuf.Reader
+	objs     netflowObjects
+	objects  loader.Stack // maps, programs, reader: closed by Close
+	links    loader.Stack // attachments: closed by Stop
+	reader   *ringbuf.Reader
 	picked   map[string]way  // the way each hook is observed here (see plan)
 	unneeded map[string]bool // hooks left out because nothing needs them
 	iters    flushIters      // run at each flush; nil where the kernel lacks them
