@@ -18,11 +18,11 @@ func TestCollectorArgs(t *testing.T) {
 		want  string
 	}{
 		{"defaults", nil, false, nil,
-			base + "--enabled ebpf-net --l7net-enabled  --interval 60s"},
+			base + "--enabled ebpf-net --l7net-enabled httpflow --interval 60s"},
 		{"debug logging follows the supervisor", nil, true, nil,
-			strings.Replace(base, "info", "debug", 1) + "--enabled ebpf-net --l7net-enabled  --interval 60s"},
+			strings.Replace(base, "info", "debug", 1) + "--enabled ebpf-net --l7net-enabled httpflow --interval 60s"},
 		{"no hostname, wildcard listen dialled over loopback", nil, false, &inputs.Env{APIAddr: "0.0.0.0:9600"},
-			"run --datakit-apiserver 127.0.0.1:9600 --log - --log-level info --service ebpf --enabled ebpf-net --l7net-enabled  --interval 60s"},
+			"run --datakit-apiserver 127.0.0.1:9600 --log - --log-level info --service ebpf --enabled ebpf-net --l7net-enabled httpflow --interval 60s"},
 		{"every supported option", func(in *Input) {
 			in.Name = "net"
 			in.Interval = "10s"
@@ -34,18 +34,18 @@ func TestCollectorArgs(t *testing.T) {
 			in.PprofPort = "6061"
 		}, false, nil,
 			strings.Replace(base, "--service ebpf", "--service net", 1) +
-				"--enabled ebpf-net --l7net-enabled  --interval 10s --ipv6-disabled --ephemeral-port 10001 --exclude-loopback --udp-recv-peers always" +
+				"--enabled ebpf-net --l7net-enabled httpflow --interval 10s --ipv6-disabled --ephemeral-port 10001 --exclude-loopback --udp-recv-peers always" +
 				" --tags env=prod,zone=a --pprof-host 127.0.0.1 --pprof-port 6061"},
 		{"dnsflow off", func(in *Input) { in.DNSFlow = false }, false, nil,
-			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --dnsflow=false"},
+			base + "--enabled ebpf-net --l7net-enabled httpflow --interval 60s --dnsflow=false"},
 		{"UDP netflow off", func(in *Input) { in.NetflowUDP = false }, false, nil,
-			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --netflow-udp=false"},
+			base + "--enabled ebpf-net --l7net-enabled httpflow --interval 60s --netflow-udp=false"},
 		{"lean ebpf-net: no L7, no dnsflow, no UDP", func(in *Input) {
 			in.L7NetEnabled, in.DNSFlow, in.NetflowUDP = []string{}, false, false
 		}, false, nil,
 			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --dnsflow=false --netflow-udp=false"},
 		{"pprof host given", func(in *Input) { in.PprofHost, in.PprofPort = "0.0.0.0", "7000" }, false, nil,
-			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --pprof-host 0.0.0.0 --pprof-port 7000"},
+			base + "--enabled ebpf-net --l7net-enabled httpflow --interval 60s --pprof-host 0.0.0.0 --pprof-port 7000"},
 		{"unsupported plugins and features are not passed", func(in *Input) {
 			in.EnabledPlugins = []string{"ebpf-trace", "ebpf-net", "ebpf-net"}
 			in.L7NetEnabled = []string{"httpflow-tls"}
@@ -54,14 +54,14 @@ func TestCollectorArgs(t *testing.T) {
 		{"process options", func(in *Input) {
 			in.ProcessArgs, in.ExcludeCmdRegex, in.IncludePids = true, "^curl ", []int{7, 9}
 		}, false, nil,
-			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --process-args --exclude-cmd-regex ^curl  --include-pids 7,9"},
+			base + "--enabled ebpf-net --l7net-enabled httpflow --interval 60s --process-args --exclude-cmd-regex ^curl  --include-pids 7,9"},
 		{"netlog options go with bpf-netlog", func(in *Input) {
 			in.EnabledPlugins = []string{"ebpf-net", "bpf-netlog"}
 			in.NetlogBlacklist, in.NetlogLog = "udp; dst_port == 53", true
 		}, false, nil,
-			base + "--enabled ebpf-net,bpf-netlog --l7net-enabled  --interval 60s --netlog-blacklist udp; dst_port == 53 --netlog-metric=true --netlog-log=true"},
+			base + "--enabled ebpf-net,bpf-netlog --l7net-enabled httpflow --interval 60s --netlog-blacklist udp; dst_port == 53 --netlog-metric=true --netlog-log=true"},
 		{"user args come last", func(in *Input) { in.Args = []string{"--datakit-apiserver", "10.0.0.1:9529", "--output", "-"} }, false, nil,
-			base + "--enabled ebpf-net --l7net-enabled  --interval 60s --datakit-apiserver 10.0.0.1:9529 --output -"},
+			base + "--enabled ebpf-net --l7net-enabled httpflow --interval 60s --datakit-apiserver 10.0.0.1:9529 --output -"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -81,10 +81,7 @@ func TestCollectorArgs(t *testing.T) {
 }
 
 func TestSupportedL7IsPassed(t *testing.T) {
-	// When httpflow lands, flipping it in support.go is all it takes.
-	l7Features["httpflow"] = true
-	defer func() { l7Features["httpflow"] = false }()
-	in := New()
+	in := New() // l7net_enabled = ["httpflow"] by default, as in the seed
 	args := strings.Join(in.collectorArgs(inputs.Env{}, false), " ")
 	if !strings.Contains(args, "--l7net-enabled httpflow --interval") {
 		t.Errorf("args %q lack --l7net-enabled httpflow", args)

@@ -70,7 +70,7 @@ func TestRunStartsAndRestartsTheCollector(t *testing.T) {
 	in.Envs = []string{"FAKE_MARK=from-envs"}
 	in.Interval = "5s"
 	in.Tags = map[string]string{"team": "net"}
-	in.L7NetEnabled = []string{"httpflow"}
+	in.L7NetEnabled = []string{"httpflow", "httpflow-tls"}
 	in.backoff = 20 * time.Millisecond
 
 	logs := &lockedBuffer{}
@@ -100,7 +100,7 @@ func TestRunStartsAndRestartsTheCollector(t *testing.T) {
 		t.Fatalf("collector ran %d times, want at least 3 (restarted after exit)\nlog:\n%s", len(got), logs)
 	}
 	want := "run --hostname host-a --datakit-apiserver 127.0.0.1:19529 --log - --log-level info --service ebpf-runtest" +
-		" --enabled ebpf-net --l7net-enabled  --interval 5s --tags team=net mark=from-envs"
+		" --enabled ebpf-net --l7net-enabled httpflow --interval 5s --tags team=net mark=from-envs"
 	for i, r := range got {
 		if s := strings.Join(r, " "); s != want {
 			t.Errorf("run %d argv:\n got %s\nwant %s", i+1, s, want)
@@ -112,7 +112,7 @@ func TestRunStartsAndRestartsTheCollector(t *testing.T) {
 	text := logs.String()
 	for _, want := range []string{
 		"ebpf-runtest: level=WARN msg=fake collector exiting", // the collector's stderr, prefixed
-		`not yet supported by datakit-ebpf, so they have no effect: l7net_enabled \"httpflow\"`,
+		`not yet supported by datakit-ebpf, so they have no effect: l7net_enabled \"httpflow-tls\"`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("log lacks %q:\n%s", want, text)

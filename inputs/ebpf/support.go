@@ -23,7 +23,7 @@ var plugins = map[string]bool{
 // l7Features are the names l7net_enabled accepts, and whether the collector
 // has each one yet.
 var l7Features = map[string]bool{
-	"httpflow":     false,
+	"httpflow":     true,
 	"httpflow-tls": false,
 }
 

@@ -16,8 +16,8 @@ import (
 )
 
 // TestEbpfInputThroughSupervisor runs datakit with the ebpf input as a user
-// would, drives real TCP and UDP traffic, and checks the netflow points that
-// reach the supervisor; then it SIGKILLs the collector, expects the
+// would, drives real TCP and UDP traffic, and checks the netflow and
+// httpflow points that reach the supervisor; then it SIGKILLs the collector, expects the
 // supervisor to restart it, and checks that nothing BPF is left once
 // datakit stops.
 func TestEbpfInputThroughSupervisor(t *testing.T) {
@@ -30,7 +30,7 @@ func TestEbpfInputThroughSupervisor(t *testing.T) {
 [[inputs.ebpf]]
   cmd = %q
   enabled_plugins = ["ebpf-net"]
-  l7net_enabled = []
+  l7net_enabled = ["httpflow"]
   interval = "1s"
 `, testenv.Binary(t, "datakit-ebpf"))})
 	first, held := waitCollector(t, s, 0)
@@ -87,7 +87,7 @@ for i in range(3):
 	for _, w := range want {
 		var got map[string]float64
 		testenv.Eventually(t, 20*time.Second, "netflow of "+w.what+" in /v1/query", func() bool {
-			got = sumNetflow(t, s, w.tags)
+			got = sumNetwork(t, s, "netflow", w.tags)
 			return got["bytes_written"] >= w.written && got["bytes_read"] >= w.read && got["tcp_closed"] >= w.connections
 		})
 		if got["bytes_written"] != w.written || got["bytes_read"] != w.read {
@@ -98,6 +98,19 @@ for i in range(3):
 		}
 		if w.connections > 0 && got["rtt"] <= 0 {
 			t.Errorf("%s: rtt %v, want > 0", w.what, got["rtt"])
+		}
+	}
+
+	// httpflow, as l7net_enabled asks: curl's three requests, both sides.
+	for _, dir := range []string{"outgoing", "incoming"} {
+		tags := map[string]string{"direction": dir, "server_port": strconv.Itoa(ng.Port)}
+		var got map[string]float64
+		testenv.Eventually(t, 20*time.Second, dir+" httpflow in /v1/query", func() bool {
+			got = sumNetwork(t, s, "httpflow", tags)
+			return got["count"] >= 3
+		})
+		if got["count"] != 3 {
+			t.Errorf("%s httpflow: count %v, want 3", dir, got["count"])
 		}
 	}
 
@@ -147,10 +160,10 @@ func waitCollector(t *testing.T, s *Supervisor, not int) (int, testenv.BPFObject
 	return pid, held
 }
 
-// sumNetflow adds up the netflow fields of the points in /v1/query whose
-// tags include tags.
-func sumNetflow(t *testing.T, s *Supervisor, tags map[string]string) map[string]float64 {
-	q := url.Values{"category": {"network"}, "measurement": {"netflow"}, "since": {"5m"}}
+// sumNetwork adds up the fields of the measurement's points in /v1/query
+// whose tags include tags.
+func sumNetwork(t *testing.T, s *Supervisor, measurement string, tags map[string]string) map[string]float64 {
+	q := url.Values{"category": {"network"}, "measurement": {measurement}, "since": {"5m"}}
 	for k, v := range tags {
 		q.Add("tag", k+":"+v)
 	}
