@@ -298,19 +298,25 @@ struct tp_sock_length {
 
 /*
  * on_tcp_io attributes and refreshes the tracked connection c of sk.
- * Reading seven tcp_sock fields on every send and recv was most of
- * netflow's per-event cost: a busy connection's counters are refreshed
- * every REFRESH_JIFFIES at most (and always at close, where they are
- * final), so a flush sees them at most that old. Jiffies, not
- * bpf_ktime_get_ns: in a VM the clock read was a third of the run time.
- * 25 jiffies are 25 ms at HZ=1000, 100 ms at 250, 250 ms at 100.
+ * Where the flush iterators run (iter.h, set by the loader), the counters
+ * are read there and nothing is read here. Otherwise reading seven
+ * tcp_sock fields on every send and recv was most of netflow's per-event
+ * cost: a busy connection's counters are refreshed every REFRESH_JIFFIES
+ * at most (and always at close, where they are final), so a flush sees
+ * them at most that old. Jiffies, not bpf_ktime_get_ns: in a VM the clock
+ * read was a third of the run time. 25 jiffies are 25 ms at HZ=1000,
+ * 100 ms at 250, 250 ms at 100.
  */
 #define REFRESH_JIFFIES 25
+
+const volatile bool counted_at_flush = false;
 
 static __always_inline void on_tcp_io(struct sock *sk, struct conn *c)
 {
 	if (c->pid == 0)
 		attribute(c, current_task());
+	if (counted_at_flush)
+		return;
 	__u64 now = bpf_jiffies64();
 	if (now - c->refreshed_at >= REFRESH_JIFFIES) {
 		read_tcp_stats(sk, &c->stats);

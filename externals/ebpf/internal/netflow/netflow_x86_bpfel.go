@@ -181,6 +181,7 @@ const (
 	netflowProgOnUdp4Recvmsg       = "on_udp4_recvmsg"
 	netflowProgOnUdp6Recvmsg       = "on_udp6_recvmsg"
 	netflowProgRefreshConns        = "refresh_conns"
+	netflowVarCountedAtFlush       = "counted_at_flush"
 	netflowVarExcludeLoopback      = "exclude_loopback"
 	netflowVarHaveTaskPtRegs       = "have_task_pt_regs"
 	netflowVarIpv6Disabled         = "ipv6_disabled"
@@ -284,6 +285,7 @@ type netflowMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type netflowVariableSpecs struct {
+	CountedAtFlush       *ebpf.VariableSpec `ebpf:"counted_at_flush"`
 	ExcludeLoopback      *ebpf.VariableSpec `ebpf:"exclude_loopback"`
 	HaveTaskPtRegs       *ebpf.VariableSpec `ebpf:"have_task_pt_regs"`
 	Ipv6Disabled         *ebpf.VariableSpec `ebpf:"ipv6_disabled"`
@@ -359,6 +361,7 @@ func (m *netflowMaps) Close() error {
 //
 // It can be passed to loadNetflowObjects or ebpf.CollectionSpec.LoadAndAssign.
 type netflowVariables struct {
+	CountedAtFlush       *ebpf.Variable `ebpf:"counted_at_flush"`
 	ExcludeLoopback      *ebpf.Variable `ebpf:"exclude_loopback"`
 	HaveTaskPtRegs       *ebpf.Variable `ebpf:"have_task_pt_regs"`
 	Ipv6Disabled         *ebpf.Variable `ebpf:"ipv6_disabled"`

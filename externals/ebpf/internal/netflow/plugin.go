@@ -105,10 +105,17 @@ func (p *Plugin) Load() error {
 	if err != nil {
 		return fmt.Errorf("ebpf-net: read embedded object: %w", err)
 	}
+	var stubbed []string
+	p.picked, p.unneeded, stubbed = plan(spec, p.cfg.UDP || p.l7 != nil)
+	if len(stubbed) > 0 {
+		p.log.Debug("ebpf-net: programs not used on this kernel are loaded as stubs", "programs", stubbed)
+	}
+	_, countedAtFlush := p.picked[tcpAtFlush]
 	for name, v := range map[string]any{
 		"wakeup_bytes": uint64(wakeupBytes), "exclude_loopback": p.cfg.ExcludeLoopback, "ipv6_disabled": p.cfg.IPv6Disabled,
 		"have_task_pt_regs": features.Helper(ebpf.TracePoint, asm.FnTaskPtRegs).On,
 		"udp_flows_on":      p.cfg.UDP,
+		"counted_at_flush":  countedAtFlush,
 	} {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return fmt.Errorf("ebpf-net: set %s: %w", name, err)
@@ -116,11 +123,6 @@ func (p *Plugin) Load() error {
 	}
 	if err := p.l7.configure(spec); err != nil {
 		return fmt.Errorf("ebpf-net: %w", err)
-	}
-	var stubbed []string
-	p.picked, p.unneeded, stubbed = plan(spec, p.cfg.UDP || p.l7 != nil)
-	if len(stubbed) > 0 {
-		p.log.Debug("ebpf-net: programs not used on this kernel are loaded as stubs", "programs", stubbed)
 	}
 	if err := spec.LoadAndAssign(&p.objs, nil); err != nil {
 		var ve *ebpf.VerifierError
