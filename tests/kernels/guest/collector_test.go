@@ -47,11 +47,12 @@ type collector struct {
 	held testenv.BPFObjects
 }
 
-func startCollector(t *testing.T) *collector {
+func startCollector(t *testing.T, flags ...string) *collector {
 	t.Helper()
 	testenv.RequireRoot(t)
 	c := &collector{t: t, out: filepath.Join(t.TempDir(), "out.lp")}
-	c.proc = testenv.Start(t, collectorBinary(t), "run", "--output", c.out, "--interval", "1s", "--ephemeral-port", "32768")
+	args := append([]string{"run", "--output", c.out, "--interval", "1s", "--ephemeral-port", "32768"}, flags...)
+	c.proc = testenv.Start(t, collectorBinary(t), args...)
 	// Loading and verifying the programs takes seconds under TCG.
 	testenv.Eventually(t, 90*time.Second, "the collector's first flush", func() bool {
 		b, _ := os.ReadFile(c.out)
