@@ -67,7 +67,7 @@ func TestFeaturesCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("features: %v\n%s", err, out)
 	}
-	for _, want := range []string{"sock/inet_sock_set_state", "kprobes (never required)", "ebpf-bash",
+	for _, want := range []string{"via tp_btf inet_sock_set_state", "kprobes (never required)", "ebpf-bash",
 		"syscalls/sys_exit_recvmmsg", "via tp_btf sock_send_length"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("features output lacks %q:\n%s", want, out)

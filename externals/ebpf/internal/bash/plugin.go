@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -163,33 +162,25 @@ func uretprobe(path string, prog *ebpf.Program) (link.Link, error) {
 	return ex.Uretprobe("readline", prog, nil)
 }
 
+// readLoop: records wake the reader at once (every line is worth it);
+// the wait only bounds how long Stop waits for this loop.
 func (p *Plugin) readLoop(ctx context.Context) {
-	var rec ringbuf.Record
-	for ctx.Err() == nil {
-		// Records wake the reader at once; the deadline only bounds how
-		// long Stop waits for this loop.
-		p.reader.SetDeadline(time.Now().Add(100 * time.Millisecond))
-		if err := p.reader.ReadInto(&rec); err != nil {
-			if !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, ringbuf.ErrClosed) {
-				p.log.Error("ebpf-bash: ring buffer", "err", err)
-			}
-			continue
-		}
+	loader.ReadRing(ctx, p.reader, 100*time.Millisecond, func(rec []byte) {
 		p.events.Add(1)
-		l, err := decodeEvent(rec.RawSample)
+		l, err := decodeEvent(rec)
 		if err != nil {
 			p.decodeErrors.Add(1)
-			continue
+			return
 		}
 		if p.cfg.Select != nil && !p.cfg.Select.Observe(l.pid) {
-			continue
+			return
 		}
 		select {
 		case p.queue <- p.point(&l, time.Now()):
 		default:
 			p.queueDrops.Add(1)
 		}
-	}
+	}, func(err error) { p.log.Error("ebpf-bash: ring buffer", "err", err) })
 }
 
 func (p *Plugin) point(l *line, now time.Time) lp.Point {

@@ -72,7 +72,10 @@ const tcpAtFlush = "tcp counters and processes at flush"
 func Hooks() []Hook {
 	return []Hook{
 		{Event: "tcp state changes", Required: true, WithoutIt: "no TCP connections at all",
-			ways: []way{tracepoint("sock/inet_sock_set_state", netflowProgOnInetSockSetState)}},
+			ways: []way{
+				{features.KindTPBTF, []attachPoint{{"inet_sock_set_state", netflowProgOnInetSockSetStateBtf}}},
+				tracepoint("sock/inet_sock_set_state", netflowProgOnInetSockSetState),
+			}},
 		{Event: "tcp retransmits", WithoutIt: "retransmits of idle connections show up only when they send, receive or close",
 			ways: []way{tracepoint("tcp/tcp_retransmit_skb", netflowProgOnTcpRetransmitSkb)}},
 		{Event: tcpAtFlush, WithoutIt: "TCP is counted on sends and receives, whose hooks are then always attached",

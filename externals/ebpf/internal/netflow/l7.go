@@ -2,7 +2,6 @@ package netflow
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -137,25 +136,15 @@ func (c *l7Capture) start(ctx context.Context, p *Plugin) {
 // readLoop feeds records to the collector; Handle copies what it keeps,
 // so a record is released as soon as it returns.
 func (c *l7Capture) readLoop(ctx context.Context, p *Plugin) {
-	var rec ringbuf.Record
 	var ev l7.Event
-	for ctx.Err() == nil {
-		c.reader.SetDeadline(time.Now().Add(readDeadline))
-		for {
-			if err := c.reader.ReadInto(&rec); err != nil {
-				if !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, ringbuf.ErrClosed) {
-					p.log.Error("ebpf-net: l7 ring buffer", "err", err)
-				}
-				break
-			}
-			c.events.Add(1)
-			if err := l7.DecodeRecord(rec.RawSample, &ev); err != nil {
-				c.decodeErrors.Add(1) // the error names a field, never payload bytes
-				continue
-			}
-			c.coll.Handle(&ev)
+	loader.ReadRing(ctx, c.reader, readDeadline, func(rec []byte) {
+		c.events.Add(1)
+		if err := l7.DecodeRecord(rec, &ev); err != nil {
+			c.decodeErrors.Add(1) // the error names a field, never payload bytes
+			return
 		}
-	}
+		c.coll.Handle(&ev)
+	}, func(err error) { p.log.Error("ebpf-net: l7 ring buffer", "err", err) })
 }
 
 func (c *l7Capture) clock(ctx context.Context) {

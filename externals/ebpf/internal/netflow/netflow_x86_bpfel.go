@@ -152,54 +152,55 @@ type netflowUdpStats struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	netflowMapConns                = "conns"
-	netflowMapDrops                = "drops"
-	netflowMapEvents               = "events"
-	netflowMapL7Drops              = "l7_drops"
-	netflowMapL7Events             = "l7_events"
-	netflowMapL7Ignored            = "l7_ignored"
-	netflowMapL7Mmsg               = "l7_mmsg"
-	netflowMapL7Scratch            = "l7_scratch"
-	netflowMapUdpFlows             = "udp_flows"
-	netflowMapUdpLastPeer          = "udp_last_peer"
-	netflowMapUdpRecvPending       = "udp_recv_pending"
-	netflowMapUdpSenders           = "udp_senders"
-	netflowProgAttributeSockets    = "attribute_sockets"
-	netflowProgOnInet6RecvmsgFexit = "on_inet6_recvmsg_fexit"
-	netflowProgOnInet6SendmsgFexit = "on_inet6_sendmsg_fexit"
-	netflowProgOnInetRecvmsgFexit  = "on_inet_recvmsg_fexit"
-	netflowProgOnInetSendmsgFexit  = "on_inet_sendmsg_fexit"
-	netflowProgOnInetSockSetState  = "on_inet_sock_set_state"
-	netflowProgOnSockRecvLength    = "on_sock_recv_length"
-	netflowProgOnSockRecvLengthBtf = "on_sock_recv_length_btf"
-	netflowProgOnSockSendLength    = "on_sock_send_length"
-	netflowProgOnSockSendLengthBtf = "on_sock_send_length_btf"
-	netflowProgOnSysExitRecvfrom   = "on_sys_exit_recvfrom"
-	netflowProgOnSysExitRecvmmsg   = "on_sys_exit_recvmmsg"
-	netflowProgOnSysExitRecvmsg    = "on_sys_exit_recvmsg"
-	netflowProgOnTcpRetransmitSkb  = "on_tcp_retransmit_skb"
-	netflowProgOnUdp4Recvmsg       = "on_udp4_recvmsg"
-	netflowProgOnUdp6Recvmsg       = "on_udp6_recvmsg"
-	netflowProgRefreshConns        = "refresh_conns"
-	netflowVarCountedAtFlush       = "counted_at_flush"
-	netflowVarExcludeLoopback      = "exclude_loopback"
-	netflowVarHaveTaskPtRegs       = "have_task_pt_regs"
-	netflowVarIpv6Disabled         = "ipv6_disabled"
-	netflowVarL7CapBytes           = "l7_cap_bytes"
-	netflowVarL7Dns                = "l7_dns"
-	netflowVarL7DnsPort            = "l7_dns_port"
-	netflowVarL7Enabled            = "l7_enabled"
-	netflowVarL7TcpAll             = "l7_tcp_all"
-	netflowVarL7WakeupBytes        = "l7_wakeup_bytes"
-	netflowVarUdpFlowsOn           = "udp_flows_on"
-	netflowVarUdpRecvAtExit        = "udp_recv_at_exit"
-	netflowVarUnconnectedUdpRecvs  = "unconnected_udp_recvs"
-	netflowVarUnusedConnCloseEvent = "unused_conn_close_event"
-	netflowVarUnusedDropReason     = "unused_drop_reason"
-	netflowVarUnusedEventType      = "unused_event_type"
-	netflowVarUnusedL7DropReason   = "unused_l7_drop_reason"
-	netflowVarUnusedL7Event        = "unused_l7_event"
-	netflowVarWakeupBytes          = "wakeup_bytes"
+	netflowMapConns                  = "conns"
+	netflowMapDrops                  = "drops"
+	netflowMapEvents                 = "events"
+	netflowMapL7Drops                = "l7_drops"
+	netflowMapL7Events               = "l7_events"
+	netflowMapL7Ignored              = "l7_ignored"
+	netflowMapL7Mmsg                 = "l7_mmsg"
+	netflowMapL7Scratch              = "l7_scratch"
+	netflowMapUdpFlows               = "udp_flows"
+	netflowMapUdpLastPeer            = "udp_last_peer"
+	netflowMapUdpRecvPending         = "udp_recv_pending"
+	netflowMapUdpSenders             = "udp_senders"
+	netflowProgAttributeSockets      = "attribute_sockets"
+	netflowProgOnInet6RecvmsgFexit   = "on_inet6_recvmsg_fexit"
+	netflowProgOnInet6SendmsgFexit   = "on_inet6_sendmsg_fexit"
+	netflowProgOnInetRecvmsgFexit    = "on_inet_recvmsg_fexit"
+	netflowProgOnInetSendmsgFexit    = "on_inet_sendmsg_fexit"
+	netflowProgOnInetSockSetState    = "on_inet_sock_set_state"
+	netflowProgOnInetSockSetStateBtf = "on_inet_sock_set_state_btf"
+	netflowProgOnSockRecvLength      = "on_sock_recv_length"
+	netflowProgOnSockRecvLengthBtf   = "on_sock_recv_length_btf"
+	netflowProgOnSockSendLength      = "on_sock_send_length"
+	netflowProgOnSockSendLengthBtf   = "on_sock_send_length_btf"
+	netflowProgOnSysExitRecvfrom     = "on_sys_exit_recvfrom"
+	netflowProgOnSysExitRecvmmsg     = "on_sys_exit_recvmmsg"
+	netflowProgOnSysExitRecvmsg      = "on_sys_exit_recvmsg"
+	netflowProgOnTcpRetransmitSkb    = "on_tcp_retransmit_skb"
+	netflowProgOnUdp4Recvmsg         = "on_udp4_recvmsg"
+	netflowProgOnUdp6Recvmsg         = "on_udp6_recvmsg"
+	netflowProgRefreshConns          = "refresh_conns"
+	netflowVarCountedAtFlush         = "counted_at_flush"
+	netflowVarExcludeLoopback        = "exclude_loopback"
+	netflowVarHaveTaskPtRegs         = "have_task_pt_regs"
+	netflowVarIpv6Disabled           = "ipv6_disabled"
+	netflowVarL7CapBytes             = "l7_cap_bytes"
+	netflowVarL7Dns                  = "l7_dns"
+	netflowVarL7DnsPort              = "l7_dns_port"
+	netflowVarL7Enabled              = "l7_enabled"
+	netflowVarL7TcpAll               = "l7_tcp_all"
+	netflowVarL7WakeupBytes          = "l7_wakeup_bytes"
+	netflowVarUdpFlowsOn             = "udp_flows_on"
+	netflowVarUdpRecvAtExit          = "udp_recv_at_exit"
+	netflowVarUnconnectedUdpRecvs    = "unconnected_udp_recvs"
+	netflowVarUnusedConnCloseEvent   = "unused_conn_close_event"
+	netflowVarUnusedDropReason       = "unused_drop_reason"
+	netflowVarUnusedEventType        = "unused_event_type"
+	netflowVarUnusedL7DropReason     = "unused_l7_drop_reason"
+	netflowVarUnusedL7Event          = "unused_l7_event"
+	netflowVarWakeupBytes            = "wakeup_bytes"
 )
 
 // loadNetflow returns the embedded CollectionSpec for netflow.
@@ -244,23 +245,24 @@ type netflowSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type netflowProgramSpecs struct {
-	AttributeSockets    *ebpf.ProgramSpec `ebpf:"attribute_sockets"`
-	OnInet6RecvmsgFexit *ebpf.ProgramSpec `ebpf:"on_inet6_recvmsg_fexit"`
-	OnInet6SendmsgFexit *ebpf.ProgramSpec `ebpf:"on_inet6_sendmsg_fexit"`
-	OnInetRecvmsgFexit  *ebpf.ProgramSpec `ebpf:"on_inet_recvmsg_fexit"`
-	OnInetSendmsgFexit  *ebpf.ProgramSpec `ebpf:"on_inet_sendmsg_fexit"`
-	OnInetSockSetState  *ebpf.ProgramSpec `ebpf:"on_inet_sock_set_state"`
-	OnSockRecvLength    *ebpf.ProgramSpec `ebpf:"on_sock_recv_length"`
-	OnSockRecvLengthBtf *ebpf.ProgramSpec `ebpf:"on_sock_recv_length_btf"`
-	OnSockSendLength    *ebpf.ProgramSpec `ebpf:"on_sock_send_length"`
-	OnSockSendLengthBtf *ebpf.ProgramSpec `ebpf:"on_sock_send_length_btf"`
-	OnSysExitRecvfrom   *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvfrom"`
-	OnSysExitRecvmmsg   *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmmsg"`
-	OnSysExitRecvmsg    *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmsg"`
-	OnTcpRetransmitSkb  *ebpf.ProgramSpec `ebpf:"on_tcp_retransmit_skb"`
-	OnUdp4Recvmsg       *ebpf.ProgramSpec `ebpf:"on_udp4_recvmsg"`
-	OnUdp6Recvmsg       *ebpf.ProgramSpec `ebpf:"on_udp6_recvmsg"`
-	RefreshConns        *ebpf.ProgramSpec `ebpf:"refresh_conns"`
+	AttributeSockets      *ebpf.ProgramSpec `ebpf:"attribute_sockets"`
+	OnInet6RecvmsgFexit   *ebpf.ProgramSpec `ebpf:"on_inet6_recvmsg_fexit"`
+	OnInet6SendmsgFexit   *ebpf.ProgramSpec `ebpf:"on_inet6_sendmsg_fexit"`
+	OnInetRecvmsgFexit    *ebpf.ProgramSpec `ebpf:"on_inet_recvmsg_fexit"`
+	OnInetSendmsgFexit    *ebpf.ProgramSpec `ebpf:"on_inet_sendmsg_fexit"`
+	OnInetSockSetState    *ebpf.ProgramSpec `ebpf:"on_inet_sock_set_state"`
+	OnInetSockSetStateBtf *ebpf.ProgramSpec `ebpf:"on_inet_sock_set_state_btf"`
+	OnSockRecvLength      *ebpf.ProgramSpec `ebpf:"on_sock_recv_length"`
+	OnSockRecvLengthBtf   *ebpf.ProgramSpec `ebpf:"on_sock_recv_length_btf"`
+	OnSockSendLength      *ebpf.ProgramSpec `ebpf:"on_sock_send_length"`
+	OnSockSendLengthBtf   *ebpf.ProgramSpec `ebpf:"on_sock_send_length_btf"`
+	OnSysExitRecvfrom     *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvfrom"`
+	OnSysExitRecvmmsg     *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmmsg"`
+	OnSysExitRecvmsg      *ebpf.ProgramSpec `ebpf:"on_sys_exit_recvmsg"`
+	OnTcpRetransmitSkb    *ebpf.ProgramSpec `ebpf:"on_tcp_retransmit_skb"`
+	OnUdp4Recvmsg         *ebpf.ProgramSpec `ebpf:"on_udp4_recvmsg"`
+	OnUdp6Recvmsg         *ebpf.ProgramSpec `ebpf:"on_udp6_recvmsg"`
+	RefreshConns          *ebpf.ProgramSpec `ebpf:"refresh_conns"`
 }
 
 // netflowMapSpecs contains maps before they are loaded into the kernel.
@@ -386,23 +388,24 @@ type netflowVariables struct {
 //
 // It can be passed to loadNetflowObjects or ebpf.CollectionSpec.LoadAndAssign.
 type netflowPrograms struct {
-	AttributeSockets    *ebpf.Program `ebpf:"attribute_sockets"`
-	OnInet6RecvmsgFexit *ebpf.Program `ebpf:"on_inet6_recvmsg_fexit"`
-	OnInet6SendmsgFexit *ebpf.Program `ebpf:"on_inet6_sendmsg_fexit"`
-	OnInetRecvmsgFexit  *ebpf.Program `ebpf:"on_inet_recvmsg_fexit"`
-	OnInetSendmsgFexit  *ebpf.Program `ebpf:"on_inet_sendmsg_fexit"`
-	OnInetSockSetState  *ebpf.Program `ebpf:"on_inet_sock_set_state"`
-	OnSockRecvLength    *ebpf.Program `ebpf:"on_sock_recv_length"`
-	OnSockRecvLengthBtf *ebpf.Program `ebpf:"on_sock_recv_length_btf"`
-	OnSockSendLength    *ebpf.Program `ebpf:"on_sock_send_length"`
-	OnSockSendLengthBtf *ebpf.Program `ebpf:"on_sock_send_length_btf"`
-	OnSysExitRecvfrom   *ebpf.Program `ebpf:"on_sys_exit_recvfrom"`
-	OnSysExitRecvmmsg   *ebpf.Program `ebpf:"on_sys_exit_recvmmsg"`
-	OnSysExitRecvmsg    *ebpf.Program `ebpf:"on_sys_exit_recvmsg"`
-	OnTcpRetransmitSkb  *ebpf.Program `ebpf:"on_tcp_retransmit_skb"`
-	OnUdp4Recvmsg       *ebpf.Program `ebpf:"on_udp4_recvmsg"`
-	OnUdp6Recvmsg       *ebpf.Program `ebpf:"on_udp6_recvmsg"`
-	RefreshConns        *ebpf.Program `ebpf:"refresh_conns"`
+	AttributeSockets      *ebpf.Program `ebpf:"attribute_sockets"`
+	OnInet6RecvmsgFexit   *ebpf.Program `ebpf:"on_inet6_recvmsg_fexit"`
+	OnInet6SendmsgFexit   *ebpf.Program `ebpf:"on_inet6_sendmsg_fexit"`
+	OnInetRecvmsgFexit    *ebpf.Program `ebpf:"on_inet_recvmsg_fexit"`
+	OnInetSendmsgFexit    *ebpf.Program `ebpf:"on_inet_sendmsg_fexit"`
+	OnInetSockSetState    *ebpf.Program `ebpf:"on_inet_sock_set_state"`
+	OnInetSockSetStateBtf *ebpf.Program `ebpf:"on_inet_sock_set_state_btf"`
+	OnSockRecvLength      *ebpf.Program `ebpf:"on_sock_recv_length"`
+	OnSockRecvLengthBtf   *ebpf.Program `ebpf:"on_sock_recv_length_btf"`
+	OnSockSendLength      *ebpf.Program `ebpf:"on_sock_send_length"`
+	OnSockSendLengthBtf   *ebpf.Program `ebpf:"on_sock_send_length_btf"`
+	OnSysExitRecvfrom     *ebpf.Program `ebpf:"on_sys_exit_recvfrom"`
+	OnSysExitRecvmmsg     *ebpf.Program `ebpf:"on_sys_exit_recvmmsg"`
+	OnSysExitRecvmsg      *ebpf.Program `ebpf:"on_sys_exit_recvmsg"`
+	OnTcpRetransmitSkb    *ebpf.Program `ebpf:"on_tcp_retransmit_skb"`
+	OnUdp4Recvmsg         *ebpf.Program `ebpf:"on_udp4_recvmsg"`
+	OnUdp6Recvmsg         *ebpf.Program `ebpf:"on_udp6_recvmsg"`
+	RefreshConns          *ebpf.Program `ebpf:"refresh_conns"`
 }
 
 func (p *netflowPrograms) Close() error {
@@ -413,6 +416,7 @@ func (p *netflowPrograms) Close() error {
 		p.OnInetRecvmsgFexit,
 		p.OnInetSendmsgFexit,
 		p.OnInetSockSetState,
+		p.OnInetSockSetStateBtf,
 		p.OnSockRecvLength,
 		p.OnSockRecvLengthBtf,
 		p.OnSockSendLength,

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -217,33 +216,21 @@ func (p *Plugin) Stop() error {
 // Close frees the maps, programs and reader.
 func (p *Plugin) Close() error { return p.objects.Close() }
 
-// readLoop moves ring-buffer records into the queue. With batched wakeups
-// the deadline is what bounds the latency of a record.
+// readLoop moves ring-buffer records into the queue.
 func (p *Plugin) readLoop(ctx context.Context) {
-	var rec ringbuf.Record
-	for ctx.Err() == nil {
-		p.reader.SetDeadline(time.Now().Add(readDeadline))
-		for {
-			err := p.reader.ReadInto(&rec)
-			if err != nil {
-				if !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, ringbuf.ErrClosed) {
-					p.log.Error("ebpf-net: ring buffer", "err", err)
-				}
-				break
-			}
-			p.self.events.Add(1)
-			ev, err := decodeRecord(rec.RawSample)
-			if err != nil {
-				p.self.decodeErrors.Add(1)
-				continue
-			}
-			select {
-			case p.queue <- ev:
-			default:
-				p.self.queueDrops.Add(1)
-			}
+	loader.ReadRing(ctx, p.reader, readDeadline, func(rec []byte) {
+		p.self.events.Add(1)
+		ev, err := decodeRecord(rec)
+		if err != nil {
+			p.self.decodeErrors.Add(1)
+			return
 		}
-	}
+		select {
+		case p.queue <- ev:
+		default:
+			p.self.queueDrops.Add(1)
+		}
+	}, func(err error) { p.log.Error("ebpf-net: ring buffer", "err", err) })
 }
 
 func (p *Plugin) runLoop(ctx context.Context) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -101,8 +100,9 @@ func (c *Cache) Start(ctx context.Context) error {
 		return fmt.Errorf("process cache: scan: %w", err)
 	}
 	ctx, c.cancel = context.WithCancel(ctx)
-	c.wg.Add(1)
+	c.wg.Add(2)
 	go func() { defer c.wg.Done(); c.readLoop(ctx) }()
+	go func() { defer c.wg.Done(); c.sweepLoop(ctx) }()
 	return nil
 }
 
@@ -138,30 +138,27 @@ func (c *Cache) Programs() []*ebpf.Program {
 }
 
 func (c *Cache) readLoop(ctx context.Context) {
-	var rec ringbuf.Record
+	loader.ReadRing(ctx, c.reader, readDeadline, func(rec []byte) {
+		c.Events.Add(1)
+		ev, err := decodeRecord(rec)
+		if err != nil {
+			c.DecodeErrors.Add(1)
+			return
+		}
+		c.apply(&ev, time.Now())
+	}, func(err error) { c.log.Error("process cache: ring buffer", "err", err) })
+}
+
+// sweepLoop forgets exited processes once their retention is over.
+func (c *Cache) sweepLoop(ctx context.Context) {
 	sweep := time.NewTicker(time.Second)
 	defer sweep.Stop()
-	for ctx.Err() == nil {
+	for {
 		select {
 		case now := <-sweep.C:
 			c.Sweep(now)
-		default:
-		}
-		c.reader.SetDeadline(time.Now().Add(readDeadline))
-		for {
-			if err := c.reader.ReadInto(&rec); err != nil {
-				if !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, ringbuf.ErrClosed) {
-					c.log.Error("process cache: ring buffer", "err", err)
-				}
-				break
-			}
-			c.Events.Add(1)
-			ev, err := decodeRecord(rec.RawSample)
-			if err != nil {
-				c.DecodeErrors.Add(1)
-				continue
-			}
-			c.apply(&ev, time.Now())
+		case <-ctx.Done():
+			return
 		}
 	}
 }
