@@ -303,6 +303,10 @@ static __always_inline void l7_on_io(struct sock *sk, __u8 proto, int ret, bool 
 {
 	if (!l7_enabled)
 		return;
+	/* Without httpflow, TCP is captured on the DNS port only: a tracked
+	 * connection's tuple says so before anything is looked up. */
+	if (!udp && !l7_tcp_all && c && c->tuple.sport && c->tuple.dport && !l7_wanted(&c->tuple))
+		return;
 	__u64 id = sock_id(sk, proto);
 	if (bpf_map_lookup_elem(&l7_ignored, &id))
 		return;
