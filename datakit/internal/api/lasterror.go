@@ -13,6 +13,11 @@ const (
 	lastErrorsKept     = 128
 	maxLastErrorBytes  = 64 << 10
 	maxLabelInputBytes = 64
+	// maxErrorInputs bounds the input label of datakit_last_errors_total:
+	// any client of the API names the input, and each new name would be
+	// a series kept for the life of the process.
+	maxErrorInputs = 64
+	otherInputs    = "(other)"
 )
 
 // LastError is an error an input reported through POST /v1/lasterror.
@@ -52,6 +57,30 @@ func (r *errorRing) list() []LastError {
 	return append(out, r.buf[:r.next]...)
 }
 
+// inputLabels hands out at most max distinct input labels, then otherInputs.
+type inputLabels struct {
+	mu   sync.Mutex
+	seen map[string]bool
+	max  int
+}
+
+func newInputLabels(max int) *inputLabels { return &inputLabels{seen: map[string]bool{}, max: max} }
+
+func (l *inputLabels) label(input string) string {
+	if len(input) > maxLabelInputBytes {
+		input = input[:maxLabelInputBytes]
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.seen[input] {
+		if len(l.seen) >= l.max {
+			return otherInputs
+		}
+		l.seen[input] = true
+	}
+	return input
+}
+
 // LastErrors returns the most recent errors inputs reported, oldest first,
 // for monitoring.
 func (s *Server) LastErrors() []LastError { return s.errors.list() }
@@ -69,11 +98,7 @@ func (s *Server) postLastError(c *gin.Context) {
 	}
 	e.Time = time.Now()
 	s.errors.add(e)
-	label := e.Input
-	if len(label) > maxLabelInputBytes {
-		label = label[:maxLabelInputBytes]
-	}
-	lastErrorsTotal.WithLabelValues(label).Inc()
+	lastErrorsTotal.WithLabelValues(s.errorInputs.label(e.Input)).Inc()
 	s.log.Warn("input error", "input", e.Input, "source", e.Source, "err", e.ErrContent)
 	c.Status(http.StatusOK)
 }

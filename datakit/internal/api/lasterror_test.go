@@ -34,3 +34,24 @@ func TestLastError(t *testing.T) {
 	big := `{"input":"x","err_content":"` + strings.Repeat("a", maxLastErrorBytes) + `"}`
 	wantError(t, serve(s, "POST", "/v1/lasterror", strings.NewReader(big)), 400, codeBadBody, "too large")
 }
+
+// Any client names the input: past maxErrorInputs names, the metric's
+// label is (other), so the series stay bounded.
+func TestLastErrorLabelsBounded(t *testing.T) {
+	l := newInputLabels(3)
+	for _, in := range []string{"a", "b", "a", "c"} {
+		if got := l.label(in); got != in {
+			t.Errorf("label(%q) = %q within the bound", in, got)
+		}
+	}
+	if got := l.label("d"); got != otherInputs {
+		t.Errorf("label of a fourth input = %q, want %q", got, otherInputs)
+	}
+	if got := l.label("b"); got != "b" {
+		t.Errorf("a known input past the bound = %q", got)
+	}
+	long := strings.Repeat("x", 2*maxLabelInputBytes)
+	if got := newInputLabels(3).label(long); len(got) != maxLabelInputBytes {
+		t.Errorf("long input label %d bytes, want %d", len(got), maxLabelInputBytes)
+	}
+}

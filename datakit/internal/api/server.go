@@ -34,14 +34,15 @@ type Config struct {
 
 // Server serves the API. Create it with New, then Start and Shutdown.
 type Server struct {
-	cfg     Config
-	sub     pipeline.Submitter
-	query   pipeline.Querier
-	log     *slog.Logger
-	engine  *gin.Engine
-	public  map[string]bool
-	started time.Time
-	errors  *errorRing
+	cfg         Config
+	sub         pipeline.Submitter
+	query       pipeline.Querier
+	log         *slog.Logger
+	engine      *gin.Engine
+	public      map[string]bool
+	started     time.Time
+	errors      *errorRing
+	errorInputs *inputLabels // bounded labels of datakit_last_errors_total
 
 	srv *http.Server
 	ln  net.Listener
@@ -58,9 +59,10 @@ func New(cfg Config, sub pipeline.Submitter, q pipeline.Querier, log *slog.Logge
 	}
 	s := &Server{
 		cfg: cfg, sub: sub, query: q, log: log,
-		public:  make(map[string]bool, len(cfg.PublicAPIs)),
-		started: time.Now(),
-		errors:  newErrorRing(lastErrorsKept),
+		public:      make(map[string]bool, len(cfg.PublicAPIs)),
+		started:     time.Now(),
+		errors:      newErrorRing(lastErrorsKept),
+		errorInputs: newInputLabels(maxErrorInputs),
 	}
 	for _, r := range cfg.PublicAPIs {
 		s.public[r] = true
