@@ -219,6 +219,12 @@ func (w *queue) deliver(b *batch) bool {
 	}
 	lp := b.lp()
 	for attempt := 0; ; attempt++ {
+		// Before every attempt, the first included: Read works without the
+		// queue's lock, so the bound may have dropped (and counted) these
+		// records while they were being read.
+		if w.q.Dropped(b.end) {
+			return true
+		}
 		start := time.Now()
 		err := w.out.Write(w.ctx, b.category, lp)
 		writeSeconds.WithLabelValues(w.name).Observe(time.Since(start).Seconds())
@@ -256,9 +262,6 @@ func (w *queue) deliver(b *batch) bool {
 		}
 		if !w.sleep(w.backoff(attempt)) {
 			return false
-		}
-		if w.q.Dropped(b.end) {
-			return true // the spool bound threw it away meanwhile (counted there)
 		}
 	}
 }
