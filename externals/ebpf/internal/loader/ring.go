@@ -13,16 +13,23 @@ import (
 // during the call, until ctx is done or r is closed. The programs batch
 // their wakeups (wakeup_flags in netobs.h), so a record may wait for the
 // next one: every wait the reader also looks without being woken, which
-// bounds that delay and how long ctx's end goes unnoticed. Errors other
-// than the deadline and a closed reader go to onErr.
+// bounds that delay and how long ctx's end goes unnoticed. While nothing
+// comes, the wait doubles up to idleWait: an idle collector then wakes a
+// few times a second instead of fifty (each wakeup of a goroutine blocked
+// in epoll_wait also rouses the Go runtime's sysmon), and the first
+// records after a quiet spell wait at most that long. Errors other than
+// the deadline and a closed reader go to onErr.
 func ReadRing(ctx context.Context, r *ringbuf.Reader, wait time.Duration, handle func([]byte), onErr func(error)) {
 	var rec ringbuf.Record
+	next := wait
 	for ctx.Err() == nil {
-		r.SetDeadline(time.Now().Add(wait))
+		r.SetDeadline(time.Now().Add(next))
+		got := false
 		for {
 			err := r.ReadInto(&rec)
 			if err == nil {
 				handle(rec.RawSample)
+				got = true
 				continue
 			}
 			if errors.Is(err, ringbuf.ErrClosed) {
@@ -33,5 +40,18 @@ func ReadRing(ctx context.Context, r *ringbuf.Reader, wait time.Duration, handle
 			}
 			break
 		}
+		next = backoff(next, wait, got)
 	}
+}
+
+// idleWait is the longest a reader sleeps between looks when idle.
+const idleWait = 250 * time.Millisecond
+
+// backoff is the next wait: wait again after records, else double, up to
+// idleWait (or wait, if that is longer).
+func backoff(cur, wait time.Duration, got bool) time.Duration {
+	if got {
+		return wait
+	}
+	return min(2*cur, max(wait, idleWait))
 }
