@@ -262,72 +262,6 @@ func (q *Queue) rotate() error {
 	return q.cursor.f.Sync()
 }
 
-// dropOldest throws the oldest segment away, counting its unread records.
-func (q *Queue) dropOldest() error {
-	s := q.segs[0]
-	if s.seq == q.cur.Seg {
-		f, err := q.readerFor(s)
-		if err != nil {
-			return err
-		}
-		n, b := s.count-q.cur.Idx, s.size-q.cur.Off
-		for off := q.cur.Off; off < s.size; {
-			rec, next, err := readRecord(f, off, s.size)
-			if err != nil {
-				break // counted anyway; the file is going away
-			}
-			if q.opt.OnDrop != nil {
-				q.opt.OnDrop(rec)
-			}
-			off = next
-		}
-		q.dropped.DroppedRecords += n
-		q.dropped.DroppedBytes += b
-		q.log.Warn("spool full: dropped the oldest records", "records", n, "bytes", b, "bound", q.opt.MaxBytes)
-	}
-	q.removeOldest()
-	return q.cursor.store(q.cur)
-}
-
-// removeOldest deletes segs[0] and moves the cursor to the next segment if it was in it.
-func (q *Queue) removeOldest() {
-	s := q.segs[0]
-	if q.reader != nil {
-		q.reader.Close()
-		q.reader = nil
-	}
-	if err := os.Remove(q.segPath(s.seq)); err != nil {
-		q.log.Error("spool: cannot remove segment", "err", err)
-	}
-	q.total -= s.size
-	q.segs = q.segs[1:]
-	if q.cur.Seg <= s.seq {
-		q.cur = Pos{Seg: q.segs[0].seq}
-	}
-}
-
-// advance deletes fully acknowledged segments other than the head.
-func (q *Queue) advance() {
-	for len(q.segs) > 1 && q.cur.Off >= q.segs[0].size {
-		q.removeOldest()
-	}
-}
-
-// readerFor returns a file to read segment s from, for dropOldest.
-func (q *Queue) readerFor(s *segment) (*os.File, error) {
-	if s == q.segs[len(q.segs)-1] {
-		return q.head, nil
-	}
-	if q.reader == nil {
-		f, err := os.Open(q.segPath(s.seq))
-		if err != nil {
-			return nil, err
-		}
-		q.reader = f
-	}
-	return q.reader, nil
-}
-
 // Read returns the oldest unacknowledged records, in order, about maxBytes
 // of them (at least one if the queue is not empty). It does not remove them:
 // Ack does. It reads the file without holding the lock Append needs: the
@@ -413,46 +347,6 @@ func (q *Queue) Stats() Stats {
 	return st
 }
 
-// syncUpTo fsyncs the head unless an fsync since append number gen did.
-func (q *Queue) syncUpTo(gen uint64) error {
-	q.syncMu.Lock()
-	defer q.syncMu.Unlock()
-	if q.synced >= gen {
-		return nil
-	}
-	q.mu.Lock()
-	f, target := q.head, q.gen
-	q.mu.Unlock()
-	if f == nil {
-		return ErrClosed
-	}
-	// A rotation or Close may close f meanwhile; both fsync it first.
-	if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
-		return fmt.Errorf("spool fsync: %w", err)
-	}
-	q.synced = target
-	return nil
-}
-
-func (q *Queue) syncLoop() {
-	defer close(q.done)
-	t := time.NewTicker(q.opt.SyncInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-q.stop:
-			return
-		case <-t.C:
-			q.mu.Lock()
-			gen := q.gen
-			q.mu.Unlock()
-			if err := q.syncUpTo(gen); err != nil && !errors.Is(err, ErrClosed) {
-				q.log.Error("spool fsync failed", "err", err)
-			}
-		}
-	}
-}
-
 // Close fsyncs the head and the cursor and closes the files. What was not
 // acknowledged is read again by the next Open.
 func (q *Queue) Close() error {
@@ -487,13 +381,4 @@ func (q *Queue) closeFiles() {
 	if q.cursor != nil {
 		q.cursor.f.Close()
 	}
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
