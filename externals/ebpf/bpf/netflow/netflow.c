@@ -253,8 +253,11 @@ static __always_inline int on_state_change(struct sock *sk, int from, int to)
 	e->_pad = 0;
 	e->sk = key;
 	__builtin_memcpy(&e->conn, c, sizeof(e->conn));
-	bpf_ringbuf_submit(e, reserved_wakeup_flags(&events, sizeof(*e), wakeup_bytes));
+	/* Gone from the map before userspace can read the record: a flush
+	 * that reads the map after handling the close cannot see the
+	 * connection again, so userspace keeps no set of closed ones. */
 	bpf_map_delete_elem(&conns, &key);
+	bpf_ringbuf_submit(e, reserved_wakeup_flags(&events, sizeof(*e), wakeup_bytes));
 	return 0;
 }
 

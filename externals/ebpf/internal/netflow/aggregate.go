@@ -53,7 +53,6 @@ type aggregator struct {
 	tags      flowtags.Builder
 	direction Direction
 	known     map[connID]*tracked
-	closed    map[connID]bool // closed since the previous flush: ignore late map sightings
 	groups    map[groupKey]*group
 	byInputs  map[groupInputs]*group // this interval's groups by their inputs
 	udpLast   map[netflowUdpKey][2]uint64
@@ -63,16 +62,13 @@ type aggregator struct {
 }
 
 func newAggregator(b flowtags.Builder, d Direction) *aggregator {
-	return &aggregator{tags: b, direction: d, known: map[connID]*tracked{}, closed: map[connID]bool{},
+	return &aggregator{tags: b, direction: d, known: map[connID]*tracked{},
 		groups: map[groupKey]*group{}, byInputs: map[groupInputs]*group{}, udpLast: map[netflowUdpKey][2]uint64{}}
 }
 
 // live accounts a connection found in the conns map at flush time.
 func (a *aggregator) live(sk uint64, c *netflowConn) {
 	id := connID{sk, c.StartNs}
-	if a.closed[id] {
-		return
-	}
 	t := a.known[id]
 	g := a.group(c)
 	if t == nil {
@@ -103,7 +99,6 @@ func (a *aggregator) closedConn(ev *netflowConnCloseEvent) {
 	g.addDelta(c, &t.last)
 	g.closed++
 	delete(a.known, id)
-	a.closed[id] = true
 }
 
 // addDelta adds to g what c's counters moved since last, and moves last.
@@ -204,7 +199,6 @@ func (a *aggregator) flush(now time.Time, extra []lp.Tag) []lp.Point {
 		}
 		t.missed++
 	}
-	clear(a.closed)
 	pts := make([]lp.Point, 0, len(a.groups))
 	for k, g := range a.groups {
 		if g.bytesRead+g.bytesWritten+g.retransmits+g.established+g.closed == 0 {
