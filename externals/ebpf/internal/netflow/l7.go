@@ -77,6 +77,7 @@ func newL7Capture(cfg L7Config, ephemeralStart uint16) *l7Capture {
 	c := &l7Capture{cfg: cfg}
 	c.coll = collect.New(collect.Config{
 		HTTP:   cfg.HTTP,
+		DNS:    cfg.DNS,
 		Tags:   collect.FlowTags(flowtags.Builder{EphemeralStart: ephemeralStart}),
 		Stream: stream.Config{Ignore: c.ignore},
 	})

@@ -21,9 +21,9 @@ import (
 // Config configures a Collector. Zero fields take defaults.
 type Config struct {
 	Stream stream.Config
-	// HTTP turns httpflow on (l7net_enabled = ["httpflow"]); dnsflow is on
-	// whenever the collector runs.
-	HTTP bool
+	// HTTP turns httpflow on (l7net_enabled = ["httpflow"]), DNS dnsflow
+	// and the domain cache it fills (--dnsflow).
+	HTTP, DNS bool
 	// MaxSeries bounds each measurement's series per interval.
 	MaxSeries int
 	// DomainCacheSize bounds the address-to-domain cache (default 8192).
@@ -39,7 +39,7 @@ type Collector struct {
 	mu      sync.Mutex
 	tracker *stream.Tracker
 	http    *httpflow.Aggregator // nil when httpflow is off
-	dns     *dnsflow.Aggregator
+	dns     *dnsflow.Aggregator  // nil when dnsflow is off
 	domains *domains.Cache
 }
 
@@ -52,7 +52,9 @@ func New(cfg Config) *Collector {
 		cfg.DomainCacheSize = 8192
 	}
 	c := &Collector{domains: domains.New(cfg.DomainCacheSize)}
-	c.dns = dnsflow.New(dnsflow.Config{Tags: cfg.Tags, MaxSeries: cfg.MaxSeries})
+	if cfg.DNS {
+		c.dns = dnsflow.New(dnsflow.Config{Tags: cfg.Tags, MaxSeries: cfg.MaxSeries})
+	}
 	if cfg.HTTP {
 		c.http = httpflow.New(httpflow.Config{Tags: cfg.Tags, Domains: c.domains, MaxSeries: cfg.MaxSeries})
 	}
@@ -97,7 +99,10 @@ func (c *Collector) Advance(nowNs uint64) {
 func (c *Collector) Flush(t time.Time) []lp.Point {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	pts := c.dns.Flush(t)
+	var pts []lp.Point
+	if c.dns != nil {
+		pts = c.dns.Flush(t)
+	}
 	if c.http != nil {
 		pts = append(pts, c.http.Flush(t)...)
 	}
@@ -117,7 +122,10 @@ type Stats struct {
 func (c *Collector) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := Stats{Stats: c.tracker.Stats(), DNSSeriesOverflow: c.dns.Overflow()}
+	s := Stats{Stats: c.tracker.Stats()}
+	if c.dns != nil {
+		s.DNSSeriesOverflow = c.dns.Overflow()
+	}
 	if c.http != nil {
 		s.HTTPSeriesOverflow = c.http.Overflow()
 	}
@@ -134,6 +142,9 @@ func (s *sink) HTTP(x *l7.HTTPExchange) {
 }
 
 func (s *sink) DNS(x *l7.DNSExchange) {
+	if s.dns == nil {
+		return // DNS over TCP, seen by httpflow's capture of every TCP socket
+	}
 	if x.NAnswers > 0 {
 		s.domains.Add(x.Name, x.Answers[:x.NAnswers]...)
 	}

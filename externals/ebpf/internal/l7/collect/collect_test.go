@@ -102,7 +102,7 @@ func TestHTTPFlowCountsEqualTruth(t *testing.T) {
 }
 
 func TestDNSFlowAndDomains(t *testing.T) {
-	c := New(Config{HTTP: true, Stream: streamConfig()})
+	c := New(Config{HTTP: true, DNS: true, Stream: streamConfig()})
 	var clock uint64
 	resolver := netip.MustParseAddrPort("127.0.0.1:53")
 	dig := conn{c, &clock, 1, l7.UDP, 4242, "dig", netip.MustParseAddrPort("127.0.0.1:50000"), resolver}
@@ -219,5 +219,30 @@ func checkSchema(t *testing.T, p *lp.Point) {
 	}
 	if _, err := lp.Encode(nil, []lp.Point{*p}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// With dnsflow off, DNS over TCP that httpflow's capture of every TCP
+// socket sees is dropped: no dnsflow point, no domain, and httpflow goes on.
+func TestDNSOff(t *testing.T) {
+	c := New(Config{HTTP: true, Stream: streamConfig()})
+	var clock uint64
+	shop := netip.MustParseAddr("192.0.2.7")
+	tcp := conn{c, &clock, 2, l7.TCP, 4243, "dig", netip.MustParseAddrPort("127.0.0.1:50001"), netip.MustParseAddrPort("127.0.0.1:53")}
+	tcp.ev(l7.DirSend, dnswire.Framed(dnswire.Query(12, "tcp.example.", dnsmessage.TypeA)))
+	tcp.ev(l7.DirRecv, dnswire.Framed(dnswire.Response(12, "tcp.example.", dnsmessage.RCodeSuccess, false, shop)))
+	exchange(c, &clock, 5, netip.AddrPortFrom(shop, 80), recorded.IndexQueryRequest, recorded.IndexQueryResponse)
+	if n, ok := c.Domains().Lookup(shop); ok {
+		t.Errorf("domain cache filled with dnsflow off: %q", n)
+	}
+	var names []string
+	for _, p := range c.Flush(time.Unix(1, 0)) {
+		names = append(names, p.Name)
+	}
+	if len(names) != 2 || names[0] != "httpflow" || names[1] != "httpflow" {
+		t.Errorf("points %v, want httpflow of both sides only", names)
+	}
+	if st := c.Stats(); st.DNSSeriesOverflow != 0 {
+		t.Errorf("stats %+v", st)
 	}
 }
