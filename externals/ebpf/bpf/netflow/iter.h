@@ -31,7 +31,6 @@ int refresh_conns(struct bpf_iter__bpf_map_elem *ctx)
 	if (!sk || !c)
 		return 0;
 	read_tcp_stats((struct sock *)*sk, &c->stats);
-	c->refreshed_at = bpf_jiffies64();
 	return 0;
 }
 
