@@ -20,27 +20,9 @@ import (
 // leanFlags turn off everything that needs the send/recv hooks.
 var leanFlags = []string{"--l7net-enabled=", "--dnsflow=false", "--netflow-udp=false"}
 
-// countingConn counts the bytes the test's HTTP client moved.
-type countingConn struct {
-	net.Conn
-	read, written int64
-}
-
-func (c *countingConn) Read(b []byte) (int, error) {
-	n, err := c.Conn.Read(b)
-	c.read += int64(n)
-	return n, err
-}
-
-func (c *countingConn) Write(b []byte) (int, error) {
-	n, err := c.Conn.Write(b)
-	c.written += int64(n)
-	return n, err
-}
-
 // get sends n keep-alive requests for path on c and reads the responses
 // whole, one at a time (so no byte of the next one is read ahead).
-func (c *countingConn) get(t *testing.T, path string, n int) {
+func get(t *testing.T, c testenv.CountingConn, path string, n int) {
 	t.Helper()
 	r := bufio.NewReader(c)
 	for range n {
@@ -67,39 +49,50 @@ func TestNetflowLean(t *testing.T) {
 	n := testenv.StartNginx(t, "")
 	n.WriteFile(t, "f1000", 1000)
 	worker := strconv.Itoa(n.WorkerPid(t))
-	dial := func() *countingConn {
+	dial := func() testenv.CountingConn {
 		c, err := net.Dial("tcp", n.Addr())
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { c.Close() })
-		return &countingConn{Conn: c}
+		return testenv.NewCountingConn(c)
 	}
 	before := dial()
-	before.get(t, "/f1000", 1)
-	before.read, before.written = 0, 0 // moved before the collector started
+	get(t, before, "/f1000", 1)
+	before.In.Store(0) // moved before the collector started
+	before.Out.Store(0)
 
 	p, out, stop := collectorProc(t, leanFlags...)
+	seen := 0
 	for _, prog := range testenv.HeldBPF(t, p.Pid()).Progs {
 		pr, err := ebpf.NewProgramFromID(prog)
 		if err != nil {
-			continue
+			t.Fatalf("program %d of the running collector: %v", prog, err)
 		}
-		info, _ := pr.Info()
+		info, err := pr.Info()
 		pr.Close()
-		if info != nil && info.Type != ebpf.SocketFilter && strings.HasPrefix(info.Name, "on_sock_") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(info.Name, "on_inet_sock_se") && info.Type != ebpf.SocketFilter {
+			seen++ // the state-change hook: the check below reads real programs
+		}
+		if info.Type != ebpf.SocketFilter && strings.HasPrefix(info.Name, "on_sock_") {
 			t.Errorf("lean mode loaded %s program %s: something runs on sends or receives", info.Type, info.Name)
 		}
 	}
+	if seen == 0 {
+		t.Fatal("the collector holds no state-change program: the programs it holds were not read")
+	}
 	after := dial()
-	before.get(t, "/f1000", 2)
-	after.get(t, "/f1000", 3)
+	get(t, before, "/f1000", 2)
+	get(t, after, "/f1000", 3)
 	time.Sleep(2500 * time.Millisecond) // two flushes with both connections open
 	stop()
 	pts := readPoints(t, out)
 
 	port := strconv.Itoa(n.Port)
-	written, read := before.written+after.written, before.read+after.read
+	written, read := before.Out.Load()+after.Out.Load(), before.In.Load()+after.In.Load()
 	for _, c := range []struct {
 		side              string
 		tags              map[string]string

@@ -15,37 +15,6 @@ import (
 	"netobs.local/agent/tests/testenv"
 )
 
-// countingConn counts the payload bytes that cross one socket.
-type countingConn struct {
-	net.Conn
-	read, written *atomic.Int64
-}
-
-func (c countingConn) Read(b []byte) (int, error) {
-	n, err := c.Conn.Read(b)
-	c.read.Add(int64(n))
-	return n, err
-}
-
-func (c countingConn) Write(b []byte) (int, error) {
-	n, err := c.Conn.Write(b)
-	c.written.Add(int64(n))
-	return n, err
-}
-
-type countingListener struct {
-	net.Listener
-	read, written *atomic.Int64
-}
-
-func (l countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return countingConn{c, l.read, l.written}, nil
-}
-
 // exchange is one request the client makes and what it must get.
 type exchange struct {
 	method, path string
@@ -105,7 +74,7 @@ func netflowHTTPLoopback(t *testing.T, lean bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.Serve(countingListener{l, &srvRead, &srvWritten})
+	go srv.Serve(testenv.CountingListener{Listener: l, In: &srvRead, Out: &srvWritten})
 	t.Cleanup(func() { srv.Close() })
 
 	dialer := &net.Dialer{}
@@ -116,7 +85,7 @@ func netflowHTTPLoopback(t *testing.T, lean bool) {
 			if err != nil {
 				return nil, err
 			}
-			return countingConn{conn, &cliRead, &cliWritten}, nil
+			return testenv.CountingConn{Conn: conn, In: &cliRead, Out: &cliWritten}, nil
 		},
 	}}
 	for _, e := range exchanges {
