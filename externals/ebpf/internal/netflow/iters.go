@@ -33,9 +33,9 @@ func (f *flushIters) attach(prog *ebpf.Program, target string, conns *ebpf.Map) 
 	return l, nil
 }
 
-// run runs it once: reading its fd to the end runs the program on every
+// runIter runs it once: reading its fd to the end runs the program on every
 // element. A nil iterator is not run.
-func run(it *link.Iter) error {
+func runIter(it *link.Iter) error {
 	if it == nil {
 		return nil
 	}

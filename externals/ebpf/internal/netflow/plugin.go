@@ -163,7 +163,7 @@ func (p *Plugin) Start(ctx context.Context) error {
 		p.log.Info("ebpf-net: nothing runs on sends and receives: no UDP flows, dnsflow or httpflow wanted")
 	}
 	// Connections established before we started, with their processes.
-	if err := run(p.iters.attribute); err != nil {
+	if err := runIter(p.iters.attribute); err != nil {
 		p.log.Warn("ebpf-net: find the connections already open", "err", err)
 	}
 	p.exits = &recvExits{p: p}
@@ -283,7 +283,7 @@ func (p *Plugin) flush() {
 // their counters are read now, and those without a process yet (accepted
 // since the last flush) are looked up among the open files first.
 func (p *Plugin) flushConns() {
-	if err := run(p.iters.refresh); err != nil {
+	if err := runIter(p.iters.refresh); err != nil {
 		p.log.Warn("ebpf-net: read the counters of live connections", "err", err)
 	}
 	var sk uint64
@@ -300,7 +300,7 @@ func (p *Plugin) flushConns() {
 		p.log.Warn("ebpf-net: iterate conns", "err", err)
 	}
 	if unowned && p.iters.attribute != nil {
-		if err := run(p.iters.attribute); err != nil {
+		if err := runIter(p.iters.attribute); err != nil {
 			p.log.Warn("ebpf-net: find the processes of accepted connections", "err", err)
 		}
 		for i := range conns {
