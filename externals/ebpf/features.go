@@ -6,10 +6,10 @@ import (
 	"sort"
 	"text/tabwriter"
 
+	"netobs.local/agent/externals/ebpf/features"
 	"netobs.local/agent/externals/ebpf/internal/bash"
 	"netobs.local/agent/externals/ebpf/internal/config"
 	"netobs.local/agent/externals/ebpf/internal/conntrack"
-	"netobs.local/agent/externals/ebpf/internal/features"
 	"netobs.local/agent/externals/ebpf/internal/loader"
 	"netobs.local/agent/externals/ebpf/internal/netflow"
 	"netobs.local/agent/externals/ebpf/internal/proccache"

@@ -13,7 +13,7 @@
 # collector binary (on PATH in the guest) and what the initramfs mounts.
 packages=(
   ./tests/kernels/guest                # features table, netflow/httpflow/dnsflow end to end
-  ./externals/ebpf/internal/features   # feature probes and the hook choice
+  ./externals/ebpf/features            # feature probes and the hook choice
 )
 set -uo pipefail
 cd "$(dirname "$0")/../.."

@@ -6,7 +6,7 @@ import (
 	"os"
 	"strings"
 
-	"netobs.local/agent/externals/ebpf/internal/features"
+	"netobs.local/agent/externals/ebpf/features"
 )
 
 // Check is one line of the features report.

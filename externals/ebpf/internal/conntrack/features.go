@@ -3,7 +3,7 @@ package conntrack
 import (
 	ct "github.com/ti-mo/conntrack"
 
-	"netobs.local/agent/externals/ebpf/internal/features"
+	"netobs.local/agent/externals/ebpf/features"
 )
 
 // Check is one line of the features report.

@@ -6,7 +6,7 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 
-	"netobs.local/agent/externals/ebpf/internal/features"
+	"netobs.local/agent/externals/ebpf/features"
 )
 
 // Hook is one kind of event the plugin observes, with the ways a kernel

@@ -9,7 +9,7 @@ import (
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
 
-	"netobs.local/agent/externals/ebpf/internal/features"
+	"netobs.local/agent/externals/ebpf/features"
 	"netobs.local/agent/externals/ebpf/internal/loader"
 )
 

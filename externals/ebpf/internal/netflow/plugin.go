@@ -16,8 +16,8 @@ import (
 	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
 
+	"netobs.local/agent/externals/ebpf/features"
 	"netobs.local/agent/externals/ebpf/internal/deliver"
-	"netobs.local/agent/externals/ebpf/internal/features"
 	"netobs.local/agent/externals/ebpf/internal/flowtags"
 	"netobs.local/agent/externals/ebpf/internal/loader"
 	"netobs.local/agent/externals/ebpf/internal/lp"

@@ -1,6 +1,6 @@
 package proccache
 
-import "netobs.local/agent/externals/ebpf/internal/features"
+import "netobs.local/agent/externals/ebpf/features"
 
 // Check is one line of the features report.
 type Check struct {
