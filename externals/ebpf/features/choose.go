@@ -44,6 +44,9 @@ var (
 
 // Probe reports whether h can be used on this kernel, and why not.
 func (h Hook) Probe() Status {
+	if st, ok := refusedByEnv(h.Kind); ok {
+		return st
+	}
 	switch h.Kind {
 	case KindTracepoint:
 		group, event, ok := strings.Cut(h.Target, "/")

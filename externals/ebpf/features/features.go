@@ -113,10 +113,10 @@ func Kprobes() Status {
 
 // Fentry reports whether BPF trampolines work, by loading a minimal fentry
 // program on tcp_set_state.
-func Fentry() Status { return loadTracing(ebpf.AttachTraceFEntry, "tcp_set_state") }
+func Fentry() Status { return Hook{Kind: KindFentry, Target: "tcp_set_state"}.Probe() }
 
 // TPBTF reports whether BTF-typed raw tracepoints (tp_btf) load.
-func TPBTF() Status { return loadTracing(ebpf.AttachTraceRawTp, "inet_sock_set_state") }
+func TPBTF() Status { return Hook{Kind: KindTPBTF, Target: "inet_sock_set_state"}.Probe() }
 
 func loadTracing(at ebpf.AttachType, target string) Status {
 	if st := Root(); !st.On {

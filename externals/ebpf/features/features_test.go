@@ -58,3 +58,15 @@ func TestLoadFailureReasons(t *testing.T) {
 		t.Errorf("other error: %q", other)
 	}
 }
+
+func TestRefusedByEnv(t *testing.T) {
+	defer func(old []HookKind) { refused = old }(refused)
+	refused = parseRefused(" iter, tp_btf ,")
+	st := Hook{Kind: KindIter, Target: "bpf_map_elem"}.Probe()
+	if st.On || !strings.Contains(st.Reason, RefuseEnv) {
+		t.Errorf("iter with %s=iter,tp_btf: %v, want off naming the variable", RefuseEnv, st)
+	}
+	if st := (Hook{Kind: KindTracepoint, Target: "no/such"}).Probe(); strings.Contains(st.Reason, RefuseEnv) {
+		t.Errorf("a tracepoint is not refused by the variable: %v", st)
+	}
+}
