@@ -48,6 +48,7 @@ var available = map[string]factory{
 			ExcludeLoopback: c.ExcludeLoopback,
 			IPv6Disabled:    c.IPv6Disabled,
 			ProcRoot:        procRoot(),
+			HostRoot:        hostRoot(),
 			Tags:            baseTags(c),
 			Processes:       processTags{sh, c.ProcessArgs},
 			L7: netflow.L7Config{DNS: c.DNSFlow, HTTP: slices.Contains(c.L7Enabled, "httpflow"),

@@ -64,6 +64,8 @@ func (h Hook) Probe() Status {
 		return loadTracing(ebpf.AttachTraceIter, h.Target)
 	case KindKprobe, KindKretprobe:
 		return kprobeOn(h.Target)
+	case KindSockDiag:
+		return sockDiagOn()
 	case KindCgroupSockAddr:
 		if err := features.HaveProgramType(ebpf.CGroupSockAddr); err != nil {
 			return off("no cgroup sock_addr programs: " + err.Error())

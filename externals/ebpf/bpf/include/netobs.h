@@ -67,6 +67,7 @@ struct tcp_stats {
 enum conn_role {
 	ROLE_CLIENT = 1, /* active open: connect() */
 	ROLE_SERVER = 2, /* passive open: accepted from a listener */
+	ROLE_ADOPTED = 3, /* older than the collector, adopted at a state change (adopt.h) */
 };
 
 struct conn {

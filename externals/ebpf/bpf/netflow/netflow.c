@@ -54,6 +54,7 @@ struct {
 const struct conn_close_event *unused_conn_close_event __attribute__((unused));
 const enum drop_reason *unused_drop_reason __attribute__((unused));
 const enum event_type *unused_event_type __attribute__((unused));
+const enum conn_role *unused_conn_role __attribute__((unused));
 
 static __always_inline void count_drop(__u32 reason)
 {
@@ -180,6 +181,7 @@ static __always_inline void track_conn(struct sock *sk, __u8 role, struct task_s
 #include "l7capture.h"
 #include "udp.h"
 #include "iter.h"
+#include "adopt.h"
 
 /* The tracepoint's own layout (include/trace/events/sock.h), stable since 4.16. */
 struct tp_inet_sock_set_state {
@@ -221,6 +223,8 @@ static __always_inline int on_state_change(struct sock *sk, int from, int to)
 	}
 
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		c = adopt_conn(sk, key);
 	if (!c)
 		return 0;
 	/* close() (or shutdown()) moves a connection on from ESTABLISHED or

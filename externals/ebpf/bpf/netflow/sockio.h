@@ -69,8 +69,13 @@ static __always_inline int on_sock_io(struct sock *sk, int ret, int flags, bool 
 			return 0;
 		protocol = BPF_CORE_READ(sk, sk_protocol);
 		if (protocol == IPPROTO_TCP) {
-			/* Established before we started: track it, role unknown. */
-			if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_ESTABLISHED)
+			/* Established before we started: adopted where the socket
+			 * diagnostics counted it since the start, else tracked
+			 * from now on, role unknown. */
+			c = adopt_conn(sk, key);
+			if (c)
+				attribute(c, current_task());
+			else if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_ESTABLISHED)
 				track_conn(sk, 0, current_task());
 		} else if (protocol == IPPROTO_UDP) {
 			struct flow_tuple t = {};

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"netobs.local/agent/externals/ebpf/internal/deliver"
+	"netobs.local/agent/externals/ebpf/internal/hostns"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/measure"
 )
@@ -121,7 +122,7 @@ func (p *Plugin) Close() error { return nil }
 // namespaces that are gone (a listener's socket would keep its namespace
 // alive).
 func (p *Plugin) refresh(ctx context.Context) {
-	found := namespaces(p.cfg.ProcRoot, p.cfg.HostRoot)
+	found := hostns.NetNamespaces(p.cfg.ProcRoot, p.cfg.HostRoot)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for ns, l := range p.listeners {

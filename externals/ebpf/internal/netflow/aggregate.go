@@ -13,16 +13,41 @@ import (
 // Role of a connection's local end, as the kernel saw it open.
 const (
 	roleUnknown = 0 // established before the collector started
-	roleClient  = 1
-	roleServer  = 2
+	roleClient  = uint8(netflowConnRoleROLE_CLIENT)
+	roleServer  = uint8(netflowConnRoleROLE_SERVER)
+	roleAdopted = uint8(netflowConnRoleROLE_ADOPTED) // established before the start, found by the socket diagnostics (sockdiag.go)
 )
 
-// connID tells apart two connections that reuse one sk address.
+// older reports whether c was established before the collector started:
+// its history before the first sighting is not ours to count.
+func older(c *netflowConn) bool { return c.Role == roleUnknown || c.Role == roleAdopted }
+
+// connID tells apart two connections that reuse one sk address. An
+// adopted connection is known by its cookie alone (kept as its start_ns),
+// from before the kernel tracks it at an sk address.
 type connID struct{ sk, start uint64 }
+
+func idOf(sk uint64, c *netflowConn) connID {
+	if c.Role == roleAdopted {
+		return connID{0, c.StartNs}
+	}
+	return connID{sk, c.StartNs}
+}
 
 type tracked struct {
 	last   netflowTcpStats // counters already reported
 	missed int             // flushes in a row the conn was absent from the map
+	owner  owner           // its process, once known (the kernel may not know it: sockdiag.go)
+}
+
+// withOwner gives c the process t knows when the kernel has none for it,
+// and lets t learn the kernel's.
+func (t *tracked) withOwner(c *netflowConn) {
+	if c.Pid == 0 {
+		c.Pid, c.Comm = t.owner.pid, t.owner.comm
+	} else {
+		t.owner = owner{c.Pid, c.Comm}
+	}
 }
 
 // groupKey is everything a netflow point's tags depend on.
@@ -68,37 +93,47 @@ func newAggregator(b flowtags.Builder, d Direction) *aggregator {
 
 // live accounts a connection found in the conns map at flush time.
 func (a *aggregator) live(sk uint64, c *netflowConn) {
-	id := connID{sk, c.StartNs}
+	id := idOf(sk, c)
 	t := a.known[id]
-	g := a.group(c)
-	if t == nil {
+	fresh := t == nil
+	if fresh {
 		t = &tracked{}
 		a.known[id] = t
-		if c.Role == roleUnknown {
+		if older(c) {
 			t.last = c.Stats // older than us: its history is not this interval's
-		} else {
-			g.established++
 		}
+	}
+	t.withOwner(c)
+	g := a.group(c)
+	if fresh && !older(c) {
+		g.established++
 	}
 	t.missed = -1 // seen in this flush (reset to 0 by sweep)
 	g.addDelta(c, &t.last)
 }
 
+// hasOwner reports whether the process of a live connection is known.
+func (a *aggregator) hasOwner(id connID) bool {
+	t := a.known[id]
+	return t != nil && t.owner.pid != 0
+}
+
 // closedConn accounts a close event as soon as it is read.
 func (a *aggregator) closedConn(ev *netflowConnCloseEvent) {
 	c := &ev.Conn
-	id := connID{ev.Sk, c.StartNs}
-	t := a.known[id]
-	g := a.group(c)
-	if t == nil {
+	t := a.known[idOf(ev.Sk, c)]
+	fresh := t == nil
+	if fresh {
 		t = &tracked{}
-		if c.Role != roleUnknown {
-			g.established++
-		}
+	}
+	t.withOwner(c)
+	g := a.group(c)
+	if fresh && !older(c) {
+		g.established++
 	}
 	g.addDelta(c, &t.last)
 	g.closed++
-	delete(a.known, id)
+	delete(a.known, idOf(ev.Sk, c))
 }
 
 // addDelta adds to g what c's counters moved since last, and moves last.
@@ -126,7 +161,7 @@ func sub(a, b uint64) uint64 {
 
 func (a *aggregator) group(c *netflowConn) *group {
 	outgoing := c.Role == roleClient
-	if c.Role == roleUnknown {
+	if older(c) {
 		outgoing = a.direction.Outgoing(c.Tuple.Netns, "tcp", c.Tuple.Sport, a.tags.EphemeralStart)
 	}
 	return a.groupFor(c.Pid, c.Comm, &c.Tuple, "tcp", outgoing, true)

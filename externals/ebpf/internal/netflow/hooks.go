@@ -62,7 +62,8 @@ func tracepoint(groupEvent, prog string) way {
 const recvExitLoss = "UDP received on unconnected sockets (servers, sendto/recvfrom clients) is booked against the " +
 	"unknown peer 0.0.0.0:0, and dnsflow of such servers has no queries"
 
-// tcpAtFlush is the hook that counts TCP without the send/recv hooks.
+// tcpAtFlush is the hook that counts TCP without the send/recv hooks: the
+// flush iterators where the kernel loads them, else its socket diagnostics.
 const tcpAtFlush = "tcp counters and processes at flush"
 
 // Hooks are the plugin's hooks, in attach order. Sends and receives have
@@ -79,7 +80,10 @@ func Hooks() []Hook {
 		{Event: "tcp retransmits", WithoutIt: "retransmits of idle connections show up only when they send, receive or close",
 			ways: []way{tracepoint("tcp/tcp_retransmit_skb", netflowProgOnTcpRetransmitSkb)}},
 		{Event: tcpAtFlush, WithoutIt: "TCP is counted on sends and receives, whose hooks are then always attached",
-			ways: []way{{features.KindIter, []attachPoint{{"bpf_map_elem", netflowProgRefreshConns}, {"task_file", netflowProgAttributeSockets}}}}},
+			ways: []way{
+				{features.KindIter, []attachPoint{{"bpf_map_elem", netflowProgRefreshConns}, {"task_file", netflowProgAttributeSockets}}},
+				{features.KindSockDiag, []attachPoint{{"tcp", ""}}}, // no program: sockdiag.go
+			}},
 		{Event: "socket sends", onIO: true, WithoutIt: "no UDP flows, no L7 capture, no pid for accepted TCP connections, TCP counters only at close",
 			ways: []way{
 				{features.KindTPBTF, []attachPoint{{"sock_send_length", netflowProgOnSockSendLengthBtf}}},
@@ -131,7 +135,7 @@ func Features() []Check {
 		} else if h.recvExit {
 			st.Reason += ", attached only where the cgroup hooks cannot name UDP senders (--udp-recv-peers)"
 		} else if h.onIO {
-			st.Reason += ", attached only for UDP flows, dnsflow or httpflow (or for TCP, without the flush iterators)"
+			st.Reason += ", attached only for UDP flows, dnsflow or httpflow (or for TCP, where nothing reads it at the flush)"
 		}
 		checks = append(checks, Check{"hook " + h.Event, st})
 	}

@@ -33,6 +33,14 @@ type netflowConnCloseEvent struct {
 	Conn netflowConn
 }
 
+type netflowConnRole uint32
+
+const (
+	netflowConnRoleROLE_CLIENT  netflowConnRole = 1
+	netflowConnRoleROLE_SERVER  netflowConnRole = 2
+	netflowConnRoleROLE_ADOPTED netflowConnRole = 3
+)
+
 type netflowDropReason uint32
 
 const (
@@ -152,6 +160,7 @@ type netflowUdpStats struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	netflowMapAdopt                  = "adopt"
 	netflowMapConns                  = "conns"
 	netflowMapDrops                  = "drops"
 	netflowMapEvents                 = "events"
@@ -182,6 +191,7 @@ const (
 	netflowProgOnUdp4Recvmsg         = "on_udp4_recvmsg"
 	netflowProgOnUdp6Recvmsg         = "on_udp6_recvmsg"
 	netflowProgRefreshConns          = "refresh_conns"
+	netflowVarAdoptOn                = "adopt_on"
 	netflowVarCountedAtFlush         = "counted_at_flush"
 	netflowVarExcludeLoopback        = "exclude_loopback"
 	netflowVarHaveTaskPtRegs         = "have_task_pt_regs"
@@ -196,6 +206,7 @@ const (
 	netflowVarUdpRecvAtExit          = "udp_recv_at_exit"
 	netflowVarUnconnectedUdpRecvs    = "unconnected_udp_recvs"
 	netflowVarUnusedConnCloseEvent   = "unused_conn_close_event"
+	netflowVarUnusedConnRole         = "unused_conn_role"
 	netflowVarUnusedDropReason       = "unused_drop_reason"
 	netflowVarUnusedEventType        = "unused_event_type"
 	netflowVarUnusedL7DropReason     = "unused_l7_drop_reason"
@@ -269,6 +280,7 @@ type netflowProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type netflowMapSpecs struct {
+	Adopt          *ebpf.MapSpec `ebpf:"adopt"`
 	Conns          *ebpf.MapSpec `ebpf:"conns"`
 	Drops          *ebpf.MapSpec `ebpf:"drops"`
 	Events         *ebpf.MapSpec `ebpf:"events"`
@@ -287,6 +299,7 @@ type netflowMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type netflowVariableSpecs struct {
+	AdoptOn              *ebpf.VariableSpec `ebpf:"adopt_on"`
 	CountedAtFlush       *ebpf.VariableSpec `ebpf:"counted_at_flush"`
 	ExcludeLoopback      *ebpf.VariableSpec `ebpf:"exclude_loopback"`
 	HaveTaskPtRegs       *ebpf.VariableSpec `ebpf:"have_task_pt_regs"`
@@ -301,6 +314,7 @@ type netflowVariableSpecs struct {
 	UdpRecvAtExit        *ebpf.VariableSpec `ebpf:"udp_recv_at_exit"`
 	UnconnectedUdpRecvs  *ebpf.VariableSpec `ebpf:"unconnected_udp_recvs"`
 	UnusedConnCloseEvent *ebpf.VariableSpec `ebpf:"unused_conn_close_event"`
+	UnusedConnRole       *ebpf.VariableSpec `ebpf:"unused_conn_role"`
 	UnusedDropReason     *ebpf.VariableSpec `ebpf:"unused_drop_reason"`
 	UnusedEventType      *ebpf.VariableSpec `ebpf:"unused_event_type"`
 	UnusedL7DropReason   *ebpf.VariableSpec `ebpf:"unused_l7_drop_reason"`
@@ -328,6 +342,7 @@ func (o *netflowObjects) Close() error {
 //
 // It can be passed to loadNetflowObjects or ebpf.CollectionSpec.LoadAndAssign.
 type netflowMaps struct {
+	Adopt          *ebpf.Map `ebpf:"adopt"`
 	Conns          *ebpf.Map `ebpf:"conns"`
 	Drops          *ebpf.Map `ebpf:"drops"`
 	Events         *ebpf.Map `ebpf:"events"`
@@ -344,6 +359,7 @@ type netflowMaps struct {
 
 func (m *netflowMaps) Close() error {
 	return _NetflowClose(
+		m.Adopt,
 		m.Conns,
 		m.Drops,
 		m.Events,
@@ -363,6 +379,7 @@ func (m *netflowMaps) Close() error {
 //
 // It can be passed to loadNetflowObjects or ebpf.CollectionSpec.LoadAndAssign.
 type netflowVariables struct {
+	AdoptOn              *ebpf.Variable `ebpf:"adopt_on"`
 	CountedAtFlush       *ebpf.Variable `ebpf:"counted_at_flush"`
 	ExcludeLoopback      *ebpf.Variable `ebpf:"exclude_loopback"`
 	HaveTaskPtRegs       *ebpf.Variable `ebpf:"have_task_pt_regs"`
@@ -377,6 +394,7 @@ type netflowVariables struct {
 	UdpRecvAtExit        *ebpf.Variable `ebpf:"udp_recv_at_exit"`
 	UnconnectedUdpRecvs  *ebpf.Variable `ebpf:"unconnected_udp_recvs"`
 	UnusedConnCloseEvent *ebpf.Variable `ebpf:"unused_conn_close_event"`
+	UnusedConnRole       *ebpf.Variable `ebpf:"unused_conn_role"`
 	UnusedDropReason     *ebpf.Variable `ebpf:"unused_drop_reason"`
 	UnusedEventType      *ebpf.Variable `ebpf:"unused_event_type"`
 	UnusedL7DropReason   *ebpf.Variable `ebpf:"unused_l7_drop_reason"`

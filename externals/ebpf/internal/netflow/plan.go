@@ -53,6 +53,9 @@ func plan(spec *ebpf.CollectionSpec, needIO bool) (picked map[string]way, unneed
 				continue
 			}
 			for _, p := range other.points {
+				if p.prog == "" {
+					continue // a way without a program (socket diagnostics)
+				}
 				spec.Programs[p.prog] = &ebpf.ProgramSpec{Name: p.prog, Type: ebpf.SocketFilter, License: "GPL",
 					Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}}
 				stubbed = append(stubbed, p.prog)
@@ -96,6 +99,9 @@ func (p *Plugin) attach(links *loader.Stack, h Hook) error {
 			l, err = loader.CgroupSockAddr(prog, ap.target)
 		case features.KindIter:
 			l, err = p.iters.attach(prog, ap.target, p.objs.Conns)
+		case features.KindSockDiag:
+			p.diag = newSockDiag(p.cfg, p.objs.Adopt)
+			continue
 		default: // tp_btf, fexit: the target was resolved at load
 			l, err = loader.Tracing(prog, string(w.kind)+" "+ap.target)
 		}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,6 +31,7 @@ type Config struct {
 	ExcludeLoopback bool
 	IPv6Disabled    bool
 	ProcRoot        string    // /proc, or the host's proc from a container
+	HostRoot        string    // "/" or HOST_ROOT: where run/netns is (socket diagnostics)
 	Tags            []lp.Tag  // host and --tags, added to every point
 	Processes       Processes // process selection and tags; nil for none
 	NAT             NAT       // DNAT destinations (ebpf-conntrack); nil for none
@@ -61,6 +63,7 @@ type Plugin struct {
 	picked   map[string]way  // the way each hook is observed here (see plan)
 	unneeded map[string]bool // hooks left out because nothing needs them
 	iters    flushIters      // run at each flush; nil where the kernel lacks them
+	diag     *sockDiag       // where the iterators are refused: the socket diagnostics (sockdiag.go)
 	exits    *recvExits      // the recv exits, attached on demand (recvexits.go)
 
 	stopWatch context.CancelFunc // the on-demand watcher of the exits
@@ -109,12 +112,13 @@ func (p *Plugin) Load() error {
 	if len(stubbed) > 0 {
 		p.log.Debug("ebpf-net: programs not used on this kernel are loaded as stubs", "programs", stubbed)
 	}
-	_, countedAtFlush := p.picked[tcpAtFlush]
+	atFlush, countedAtFlush := p.picked[tcpAtFlush]
 	for name, v := range map[string]any{
 		"wakeup_bytes": uint64(wakeupBytes), "exclude_loopback": p.cfg.ExcludeLoopback, "ipv6_disabled": p.cfg.IPv6Disabled,
 		"have_task_pt_regs": features.Helper(ebpf.TracePoint, asm.FnTaskPtRegs).On,
 		"udp_flows_on":      p.cfg.UDP,
 		"counted_at_flush":  countedAtFlush,
+		"adopt_on":          atFlush.kind == features.KindSockDiag,
 	} {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return fmt.Errorf("ebpf-net: set %s: %w", name, err)
@@ -159,12 +163,29 @@ func (p *Plugin) Start(ctx context.Context) error {
 			p.log.Warn("ebpf-net: degraded", "hook", h.Event, "without it", h.WithoutIt, "err", err)
 		}
 	}
+	if w, ok := p.picked[tcpAtFlush]; ok {
+		p.log.Info("ebpf-net: TCP counters and processes read at each flush", "way", "via "+w.String())
+	}
 	if len(p.unneeded) > 0 {
 		p.log.Info("ebpf-net: nothing runs on sends and receives: no UDP flows, dnsflow or httpflow wanted")
 	}
 	// Connections established before we started, with their processes.
 	if err := runIter(p.iters.attribute); err != nil {
 		p.log.Warn("ebpf-net: find the connections already open", "err", err)
+	}
+	if p.diag != nil {
+		p.objects.Push(p.diag)                        // after Stop: the last flush reads it
+		if err := p.listeners.Refresh(); err != nil { // the direction of those older connections
+			p.log.Warn("ebpf-net: listening ports", "err", err)
+		}
+		_, conns := p.readConns()
+		tracked := make(map[diagKey]bool, len(conns))
+		for i := range conns {
+			tracked[keyOf(&conns[i])] = true
+		}
+		if err := p.diag.start(tracked, p.agg); err != nil {
+			p.log.Warn("ebpf-net: find the connections already open", "err", err)
+		}
 	}
 	p.exits = &recvExits{p: p}
 	p.links.Push(closerFunc(p.exits.detach))
@@ -265,7 +286,7 @@ func (p *Plugin) flush() {
 	// those older connections are all found at the start, so without UDP
 	// the ports read then are enough: /proc/net/tcp walks the whole
 	// established hash table, 17 ms of CPU a flush here.
-	if p.cfg.UDP || p.iters.attribute == nil {
+	if _, atFlush := p.picked[tcpAtFlush]; p.cfg.UDP || !atFlush {
 		if err := p.listeners.Refresh(); err != nil {
 			p.log.Warn("ebpf-net: listening ports", "err", err)
 		}
@@ -286,19 +307,14 @@ func (p *Plugin) flushConns() {
 	if err := runIter(p.iters.refresh); err != nil {
 		p.log.Warn("ebpf-net: read the counters of live connections", "err", err)
 	}
-	var sk uint64
-	var c netflowConn
-	var conns []netflowConn
-	var sks []uint64
-	unowned := false
-	it := p.objs.Conns.Iterate()
-	for it.Next(&sk, &c) {
-		conns, sks = append(conns, c), append(sks, sk)
-		unowned = unowned || c.Pid == 0
+	sks, conns := p.readConns()
+	if p.diag != nil {
+		var err error
+		if sks, conns, err = p.diag.refresh(sks, conns, p.agg.hasOwner); err != nil {
+			p.log.Warn("ebpf-net: read the counters of live connections (socket diagnostics)", "err", err)
+		}
 	}
-	if err := it.Err(); err != nil {
-		p.log.Warn("ebpf-net: iterate conns", "err", err)
-	}
+	unowned := slices.ContainsFunc(conns, func(c netflowConn) bool { return c.Pid == 0 })
 	if unowned && p.iters.attribute != nil {
 		if err := runIter(p.iters.attribute); err != nil {
 			p.log.Warn("ebpf-net: find the processes of accepted connections", "err", err)
@@ -312,6 +328,20 @@ func (p *Plugin) flushConns() {
 	for i := range conns {
 		p.agg.live(sks[i], &conns[i])
 	}
+}
+
+// readConns reads the conns map.
+func (p *Plugin) readConns() (sks []uint64, conns []netflowConn) {
+	var sk uint64
+	var c netflowConn
+	it := p.objs.Conns.Iterate()
+	for it.Next(&sk, &c) {
+		conns, sks = append(conns, c), append(sks, sk)
+	}
+	if err := it.Err(); err != nil {
+		p.log.Warn("ebpf-net: iterate conns", "err", err)
+	}
+	return sks, conns
 }
 
 func (p *Plugin) flushUDP() {

@@ -60,8 +60,9 @@ func (p *Plugin) programs() []*ebpf.Program {
 	for _, h := range Hooks() {
 		for _, w := range h.ways { // whichever runs; the others are stubs
 			for _, ap := range w.points {
-				prog, _ := p.objs.program(ap.prog)
-				progs = append(progs, prog)
+				if prog, ok := p.objs.program(ap.prog); ok {
+					progs = append(progs, prog)
+				}
 			}
 		}
 	}

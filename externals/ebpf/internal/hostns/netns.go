@@ -1,4 +1,6 @@
-package conntrack
+// Package hostns finds the host's network namespaces, for the plugins that
+// open a netlink socket in each (conntrack events, socket diagnostics).
+package hostns
 
 import (
 	"os"
@@ -7,12 +9,12 @@ import (
 	"syscall"
 )
 
-// namespaces finds every network namespace of the host by inode, with a
+// NetNamespaces finds every network namespace of the host by inode, with a
 // path that opens it: those of processes (procRoot/<pid>/ns/net) and the
 // named ones that may have no process yet (ip netns: <hostRoot>/run/netns
 // and /var/run/netns), so a namespace is watched before its first
 // short-lived client runs.
-func namespaces(procRoot, hostRoot string) map[uint32]string {
+func NetNamespaces(procRoot, hostRoot string) map[uint32]string {
 	out := map[uint32]string{}
 	add := func(path string) {
 		var st syscall.Stat_t
