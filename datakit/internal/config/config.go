@@ -56,6 +56,9 @@ type HTTPAPI struct {
 	MaxKeyBytes       int `toml:"max_key_bytes"`
 	MaxValueBytes     int `toml:"max_value_bytes"`
 	MaxPointBytes     int `toml:"max_point_bytes"`
+	// A log's "message" field: its own bound, as DataKit takes 32 MiB
+	// messages; the body limit bounds it too.
+	MaxMessageBytes int `toml:"max_message_bytes"`
 }
 
 // OutputInstance is one `[[outputs.KIND]]` table.
@@ -86,6 +89,7 @@ func Defaults() Config {
 			MaxKeyBytes:       256,
 			MaxValueBytes:     64 << 10,
 			MaxPointBytes:     1 << 20,
+			MaxMessageBytes:   32 << 20,
 		},
 		Tags: map[string]string{},
 	}
@@ -270,7 +274,7 @@ func finish(cfg *Config) []error {
 	for key, v := range map[string]int{
 		"http_api.max_tags_per_point": cfg.HTTPAPI.MaxTagsPerPoint, "http_api.max_fields_per_point": cfg.HTTPAPI.MaxFieldsPerPoint,
 		"http_api.max_key_bytes": cfg.HTTPAPI.MaxKeyBytes, "http_api.max_value_bytes": cfg.HTTPAPI.MaxValueBytes,
-		"http_api.max_point_bytes": cfg.HTTPAPI.MaxPointBytes,
+		"http_api.max_point_bytes": cfg.HTTPAPI.MaxPointBytes, "http_api.max_message_bytes": cfg.HTTPAPI.MaxMessageBytes,
 	} {
 		if v <= 0 {
 			bad(key, "must be positive, got %d", v)

@@ -20,6 +20,7 @@ type lpEntry struct {
 	lim  Limits
 	prec Precision
 	now  time.Time
+	chk  checker
 
 	// The current entry, overwritten by the next one. The strings view
 	// the input or arena copies, so they stay valid.
@@ -108,7 +109,14 @@ func (e *lpEntry) next() *Error {
 			}
 			vsize = len(str)
 		}
-		if err := e.checkLP("field", k, str, vsize); err != nil {
+		if isMessage(f.kind, k) {
+			// A log's message has its own bound and is not counted in the
+			// point's: DataKit takes messages of 32 MiB.
+			if err := e.lim.checkMessage(k, vsize); err != nil {
+				return err
+			}
+			vsize = 0
+		} else if err := e.checkLP("field", k, str, vsize); err != nil {
 			return err
 		}
 		if err := size.add(k, len(k)+vsize); err != nil {
@@ -130,12 +138,34 @@ func (e *lpEntry) next() *Error {
 	if e.time, perr = e.timestamp(); perr != nil {
 		return perr
 	}
+	if e.chk.active() {
+		var changed bool
+		if e.tags, e.fields, changed, perr = apply(&e.chk, e.tags, e.fields, &lpFieldOps); perr != nil {
+			return perr
+		}
+		e.asWritten = e.asWritten && !changed
+	}
 	if !sortedUnique(e.tags, tagKey) || !sortedUnique(e.fields, lpFieldKey) {
 		e.asWritten = false
+		if err := e.chk.unique(e.tags, e.fields); err != nil {
+			return err
+		}
 		e.tags = normalize(e.tags, tagKey)
 		e.fields = normalize(e.fields, lpFieldKey)
 	}
+	if e.chk.strict {
+		return e.chk.conflicts(e.tags, func(i int) string { return e.fields[i].Key }, len(e.fields))
+	}
 	return nil
+}
+
+var lpFieldOps = fieldOps[lpField]{
+	key:  func(f *lpField) *string { return &f.Key },
+	text: func(f *lpField) bool { return f.kind == lineprotocol.String },
+	newStr: func(k, v string) lpField {
+		val, _ := lineprotocol.StringValue(v)
+		return lpField{Key: k, kind: lineprotocol.String, value: val}
+	},
 }
 
 // nextField reads one field. From memory it reads the value's bytes and

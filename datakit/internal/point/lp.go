@@ -69,6 +69,7 @@ func decodeEntries(dec *lineprotocol.Decoder, src []byte, opt Options, line func
 		lim:  opt.Limits.WithDefaults(),
 		prec: opt.Precision,
 		now:  opt.now(),
+		chk:  newChecker(&opt),
 	}
 	for e.dec.Next() {
 		if err := e.next(); err != nil {
