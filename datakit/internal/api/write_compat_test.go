@@ -90,3 +90,32 @@ func TestWriteLongMessage(t *testing.T) {
 	wantError(t, serve(s, "POST", "/v1/write/logging", strings.NewReader(`l,status=ok other="`+msg+`"`)),
 		400, codePointLimit, "(max_value_bytes)")
 }
+
+// TestWriteExtensions: DataKit's binary and array values are accepted and
+// reach the pipeline; a metric drops the binary one as DataKit does.
+func TestWriteExtensions(t *testing.T) {
+	s, f := newTestServer(t, Config{})
+	w := serve(s, "POST", "/v1/write/network?echo=lp", strings.NewReader("n,t=1 b=\"aGVsbG8=\"b,a=[1i,2i] 1700000000\n"))
+	want := "n,t=1 a=[1i,2i],b=\"aGVsbG8=\"b 1700000000000000000\n"
+	if w.Code != 200 || w.Body.String() != want || f.points() != 1 || f.batches[0].Points[0].String()+"\n" != want {
+		t.Fatalf("got %d %q", w.Code, w.Body)
+	}
+	w = serve(s, "POST", "/v1/write/metric?echo=lp", strings.NewReader("m b=\"aGk=\"b,a=[1.5,2] 1700000000\n"))
+	if w.Code != 200 || w.Body.String() != "m a=[1.5,2] 1700000000000000000\n" {
+		t.Fatalf("metric: %d %q", w.Code, w.Body)
+	}
+	w = serve(s, "POST", "/v1/write/network?echo=lp", strings.NewReader(`[{"measurement":"j","fields":{"a":["x","y"]},"time":1700000000}]`),
+		"Content-Type", "application/json")
+	if w.Code != 200 || w.Body.String() != "j a=[\"x\",\"y\"] 1700000000000000000\n" {
+		t.Fatalf("json array: %d %q", w.Code, w.Body)
+	}
+	wantError(t, serve(s, "POST", "/v1/write/network", strings.NewReader("n a=[1i,2.5]")), 400, codeInvalidLinePoint, "elements must be of one kind")
+}
+
+func TestEchoJSONExtensions(t *testing.T) {
+	s, _ := newTestServer(t, Config{})
+	w := serve(s, "POST", "/v1/write/network?echo=json&dry", strings.NewReader("n b=\"aGk=\"b,a=[1i] 1700000000\n"))
+	if w.Code != 200 || w.Body.String() != `[{"measurement":"n","fields":{"a":"[1i]","b":"aGk="},"time":1700000000000000000}]` {
+		t.Fatalf("got %d %q", w.Code, w.Body)
+	}
+}

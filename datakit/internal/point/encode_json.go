@@ -25,7 +25,14 @@ func AppendJSON(dst []byte, pts []*Point) []byte {
 			}
 		}
 		for _, f := range p.Fields {
-			o.Fields[f.Key] = f.Value.Interface()
+			switch {
+			case f.Binary(): // as encoding/json writes []byte
+				o.Fields[f.Key] = f.Raw[1 : len(f.Raw)-2]
+			case f.Raw != "": // an array, as its line protocol
+				o.Fields[f.Key] = f.Raw
+			default:
+				o.Fields[f.Key] = f.Value.Interface()
+			}
 		}
 	}
 	b, err := json.Marshal(out)

@@ -160,7 +160,7 @@ var (
 
 var pointFieldOps = fieldOps[Field]{
 	key:  func(f *Field) *string { return &f.Key },
-	text: func(f *Field) bool { return f.Value.Kind() == lineprotocol.String },
+	text: func(f *Field) bool { return f.Binary() || f.Raw == "" && f.Value.Kind() == lineprotocol.String },
 	newStr: func(k, v string) Field {
 		val, _ := lineprotocol.StringValue(v)
 		return Field{Key: k, Value: val}
@@ -181,12 +181,66 @@ func sortedKeys(m map[string]any) []string {
 // jsonField converts one JSON field. drop names DataKit's warning for a
 // value it keeps nothing of (null, an object); err is a value we refuse.
 func jsonField(k string, v any) (f Field, drop string, err error) {
-	switch v.(type) {
+	switch a := v.(type) {
 	case nil, map[string]any:
 		return Field{}, "nil_field", nil
+	case []any:
+		raw, ok := jsonArray(a)
+		if !ok { // DataKit keeps no value of a mixed or nested array
+			return Field{}, "nil_field", nil
+		}
+		return Field{Key: k, Raw: raw}, "", nil
 	}
 	val, err := jsonValue(v)
 	return Field{Key: k, Value: val}, "", err
+}
+
+// jsonArray is a JSON array as an array field (see ext.go): its elements
+// all strings, all bools or all numbers (integers when every one is, as
+// for single values); false for anything else, and for an empty array.
+func jsonArray(a []any) (string, bool) {
+	if len(a) == 0 {
+		return "", false
+	}
+	vals := make([]lineprotocol.Value, len(a))
+	kinds := map[lineprotocol.ValueKind]bool{}
+	for i, e := range a {
+		switch e.(type) {
+		case string, bool, json.Number:
+		default:
+			return "", false
+		}
+		v, err := jsonValue(e)
+		if err != nil {
+			return "", false
+		}
+		vals[i] = v
+		kinds[v.Kind()] = true
+	}
+	if len(kinds) > 1 { // numbers of several kinds are all floats
+		for i, e := range a {
+			n, ok := e.(json.Number)
+			if !ok {
+				return "", false
+			}
+			f, err := n.Float64()
+			if vals[i], ok = lineprotocol.FloatValue(f); err != nil || !ok {
+				return "", false
+			}
+		}
+	}
+	out := []byte{'['}
+	for i, v := range vals {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		if v.Kind() == lineprotocol.String {
+			out = append(stringEsc.append(append(out, '"'), v.StringV()), '"')
+			continue
+		}
+		out = v.AppendBytes(out)
+	}
+	return string(append(out, ']')), true
 }
 
 func jsonValue(v any) (lineprotocol.Value, error) {

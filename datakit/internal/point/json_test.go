@@ -19,11 +19,11 @@ func TestDecodeJSON(t *testing.T) {
 	}
 	want := []*Point{
 		{Name: "cpu", Tags: []Tag{{"cpu", "0"}, {"host", "a"}}, Fields: []Field{
-			{"big", mustValue(uint64(18446744073709551615))}, {"n", mustValue(int64(3))}, {"ok", mustValue(true)},
-			{"s", mustValue("x")}, {"usage", mustValue(1.5)},
+			{Key: "big", Value: mustValue(uint64(18446744073709551615))}, {Key: "n", Value: mustValue(int64(3))}, {Key: "ok", Value: mustValue(true)},
+			{Key: "s", Value: mustValue("x")}, {Key: "usage", Value: mustValue(1.5)},
 		}, Time: time.Unix(1_700_000_000, 0)},
-		{Name: "mem", Fields: []Field{{"free", mustValue(1000.0)}}, Time: time.Unix(1_700_000_000, 0)},
-		{Name: "disk", Fields: []Field{{"x", mustValue(int64(1))}}, Time: testNow},
+		{Name: "mem", Fields: []Field{{Key: "free", Value: mustValue(1000.0)}}, Time: time.Unix(1_700_000_000, 0)},
+		{Name: "disk", Fields: []Field{{Key: "x", Value: mustValue(int64(1))}}, Time: testNow},
 	}
 	if d := samePoints(pts, want); d != "" {
 		t.Fatal(d)

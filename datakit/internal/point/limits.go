@@ -170,6 +170,18 @@ func validate(p *Point, l Limits) *Error {
 		if i > 0 && p.Fields[i-1].Key >= f.Key {
 			return syntaxErrorf(f.Key, "fields not sorted or not unique")
 		}
+		if f.Raw != "" {
+			if err := checkName("field key", f.Key, f.Key); err != nil {
+				return err
+			}
+			if err := l.checkValue(f.Key, len(f.Raw)); err != nil {
+				return err
+			}
+			if err := size.add([]byte(f.Key), len(f.Key)+len(f.Raw)); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := checkField(&l, &size, f.Key, f.Value); err != nil {
 			return err
 		}
