@@ -50,6 +50,12 @@ func runAgent(args []string, stdout, stderr io.Writer) int {
 			log.Error("reload refused, keeping the running configuration", "err", err)
 			continue
 		}
+		if config.Same(cfg, next) {
+			// Restarting would only cost the collector its state.
+			log.Info("configuration unchanged; nothing to reload", "conf_dir", dir)
+			continue
+		}
+		cfg = next
 		log.Info("reloading", "conf_dir", dir)
 		if stop(a, log) != 0 {
 			log.Warn("the old configuration did not stop cleanly")

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"netobs.local/agent/didyoumean"
 )
 
 type param struct {
@@ -134,38 +136,5 @@ func buildHasPrefix(c *compiler, n *callExpr, args []value) value {
 	return value{kind: Bool, p: n.p, b: func(r Record) bool { return strings.HasPrefix(s(r), pf(r)) }}
 }
 
-// suggest returns " (did you mean X?)" for the candidate closest to name, if
-// it is within two edits.
-func suggest(name string, candidates []string) string {
-	best, bestDist := "", 3
-	for _, cand := range candidates {
-		if d := editDistance(name, cand); d < bestDist {
-			best, bestDist = cand, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %s?)", best)
-}
-
-// editDistance is the Levenshtein distance, on bytes (identifiers are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+// suggest is didyoumean.Hint, named for the call sites.
+func suggest(name string, candidates []string) string { return didyoumean.Hint(name, candidates) }

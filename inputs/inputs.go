@@ -19,9 +19,20 @@ type Input interface {
 }
 
 // Validator is implemented by inputs that check their options after decoding.
+// Errors about one option should be (or join) *OptionError, so that the
+// config loader can point at that option's line.
 type Validator interface {
 	Validate() error
 }
+
+// OptionError is a problem with one option's value.
+type OptionError struct {
+	Option string // the TOML key inside the input's table
+	Err    error
+}
+
+func (e *OptionError) Error() string { return e.Option + ": " + e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }
 
 // EnvVar documents one environment variable that overrides an option.
 type EnvVar struct {

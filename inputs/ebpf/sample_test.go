@@ -167,3 +167,26 @@ func TestDNSFlowAndNetflowUDPOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestSampleSaysWhatIsSupported: the sample's list of plugins and L7
+// features says "not yet supported" exactly of those support.go lacks.
+func TestSampleSaysWhatIsSupported(t *testing.T) {
+	for _, table := range []map[string]bool{plugins, l7Features} {
+		for name, ok := range table {
+			line := ""
+			for _, l := range strings.Split(sample, "\n") {
+				if strings.Contains(l, `"`+name+`"`) && strings.Contains(l, "##") {
+					line = l
+					break
+				}
+			}
+			if line == "" {
+				t.Errorf("the sample does not describe %q", name)
+				continue
+			}
+			if says := strings.Contains(line, "not yet supported"); says == ok {
+				t.Errorf("%q: supported=%v, but the sample says %q", name, ok, strings.TrimSpace(line))
+			}
+		}
+	}
+}

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"netobs.local/agent/filter"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"netobs.local/agent/filter"
+	"netobs.local/agent/inputs"
 )
 
 // MinInterval is the shortest aggregation interval the collector accepts.
@@ -34,6 +36,12 @@ var checks = []check{
 		}
 		_, err := filter.Compile(in.NetlogBlacklist, filter.Netlog)
 		return err
+	}},
+	{"netlog_log", func(in *Input) error {
+		if slices.Contains(in.EnabledPlugins, "bpf-netlog") && !in.NetlogLog && !in.NetlogMetric {
+			return errors.New("and netlog_metric are both false: bpf-netlog would produce nothing (the collector refuses to start)")
+		}
+		return nil
 	}},
 	{"daemon", func(in *Input) error {
 		if !in.Daemon {
@@ -110,6 +118,9 @@ var checks = []check{
 	}},
 	{"pprof_port", func(in *Input) error {
 		if in.PprofPort == "" {
+			if in.PprofHost != "" {
+				return errors.New("must be set when pprof_host is: the pprof server starts only with a port")
+			}
 			return nil
 		}
 		return checkPort(in.PprofPort)
@@ -198,7 +209,7 @@ func (in *Input) Validate() error {
 	var errs []error
 	for _, c := range checks {
 		if err := c.fn(in); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", c.option, err))
+			errs = append(errs, &inputs.OptionError{Option: c.option, Err: err})
 		}
 	}
 	return errors.Join(errs...)

@@ -35,6 +35,9 @@ func TestValidateErrors(t *testing.T) {
 		{func(in *Input) { in.PprofHost = "not a host" }, `pprof_host: "not a host"`},
 		{func(in *Input) { in.PprofPort = "65536" }, `pprof_port: port "65536" is not 1..65535`},
 		{func(in *Input) { in.PprofPort = "http" }, `pprof_port: port "http"`},
+		{func(in *Input) { in.PprofHost = "127.0.0.1" }, "pprof_port: must be set when pprof_host is"},
+		{func(in *Input) { in.EnabledPlugins, in.NetlogMetric = []string{"bpf-netlog"}, false },
+			"netlog_log: and netlog_metric are both false: bpf-netlog would produce nothing"},
 		{func(in *Input) { in.EnabledPlugins = []string{"ebpf-net", "ebpf-trace"} }, `trace_server: must be set when enabled_plugins has "ebpf-trace"`},
 		{func(in *Input) { in.TraceServer = "10.0.0.1" }, `trace_server: "10.0.0.1" is not host:port`},
 		{func(in *Input) { in.TraceServer = "10.0.0.1:0" }, `trace_server: port "0"`},
@@ -88,7 +91,7 @@ func TestValidAlternatives(t *testing.T) {
 			in.EnabledPlugins, in.TraceServer = []string{"ebpf-net", "ebpf-trace"}, "10.0.0.1:9529"
 		},
 		func(in *Input) { in.PprofHost, in.PprofPort = "localhost", "6061" },
-		func(in *Input) { in.PprofHost = "::1" },
+		func(in *Input) { in.PprofHost, in.PprofPort = "::1", "6061" },
 		func(in *Input) { in.EphemeralPort, in.Interval = 32768, "1m30s" },
 		func(in *Input) { in.SamplingRate = "0.01" },
 		func(in *Input) { in.SamplingRate = "1.00" },

@@ -75,6 +75,37 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	})
 }
 
+// TestCheckConfigMissingFolder: a folder that is not there fails the check
+// (the default one included, when it is not installed), rather than "ok".
+func TestCheckConfigMissingFolder(t *testing.T) {
+	for _, args := range [][]string{{"--conf-dir", filepath.Join(t.TempDir(), "nope")}, nil} {
+		if len(args) == 0 {
+			if _, err := os.Stat("/usr/local/datakit/conf.d"); err == nil {
+				continue // installed here: the default folder exists
+			}
+		}
+		out, err := exec.Command(testenv.Binary(t, "datakit"), append([]string{"check-config"}, args...)...).CombinedOutput()
+		if code := exitCode(err); code != 1 || !strings.Contains(string(out), "cannot read the configuration folder") {
+			t.Errorf("check-config %v exited %d:\n%s", args, code, out)
+		}
+	}
+}
+
+// TestSIGHUPUnchanged: a SIGHUP with nothing changed restarts nothing.
+func TestSIGHUPUnchanged(t *testing.T) {
+	s := StartSupervisor(t, "[global_tags]\n  stage = \"one\"\n", nil)
+	conf := filepath.Join(s.ConfDir, "datakit.conf")
+	b, _ := os.ReadFile(conf)
+	os.WriteFile(conf, append([]byte("# only a comment more\n"), b...), 0o644)
+	syscall.Kill(s.Proc.Pid(), syscall.SIGHUP)
+	testenv.Eventually(t, 5*time.Second, "the unchanged reload to be logged", func() bool {
+		return strings.Contains(s.Proc.Output(), "configuration unchanged")
+	})
+	if strings.Contains(s.Proc.Output(), "reloading") {
+		t.Fatalf("an unchanged configuration was reloaded:\n%s", s.Proc.Output())
+	}
+}
+
 func exitCode(err error) int {
 	if err == nil {
 		return 0

@@ -57,7 +57,8 @@ func Start(cfg *config.Config, log *slog.Logger) (*Agent, error) {
 	a.server = api.New(api.Config{
 		Listen: h.Listen, PublicAPIs: h.PublicAPIs, MaxBodyBytes: h.MaxBodyBytes,
 		Limits: point.Limits{MaxTags: h.MaxTagsPerPoint, MaxFields: h.MaxFieldsPerPoint,
-			MaxKeyBytes: h.MaxKeyBytes, MaxValueBytes: h.MaxValueBytes, MaxPointBytes: h.MaxPointBytes},
+			MaxKeyBytes: h.MaxKeyBytes, MaxValueBytes: h.MaxValueBytes, MaxPointBytes: h.MaxPointBytes,
+			MaxMessageBytes: h.MaxMessageBytes},
 		Hostname: cfg.Hostname, Version: version.Version, Commit: version.Commit,
 	}, pipe, pipe.Querier(), log.With("component", "api"))
 	if err := a.server.Start(); err != nil {

@@ -3,25 +3,30 @@ package api
 import "github.com/gin-gonic/gin"
 
 // Error codes of the JSON error answer {"error_code": ..., "message": ...}.
-// The first group is DataKit's; README.md lists them all.
+// The first group is DataKit's, spelled as it derives them: "datakit." and
+// its message with every word after the first title-cased ("invalid json
+// point" is datakit.invalidJsonPoint). The second group is this project's,
+// for answers DataKit does not give. README.md lists them all.
 const (
 	codeEmptyBody        = "datakit.emptyBody"
 	codeInvalidLinePoint = "datakit.invalidLinePoint"
-	codeInvalidJSONPoint = "datakit.invalidJSONPoint"
+	codeInvalidJSONPoint = "datakit.invalidJsonPoint"
 	codeNoPoints         = "datakit.noPoints"
 	codeInvalidCategory  = "datakit.invalidCategory"
-	codePointLimit       = "datakit.pointLimit"
 	codePublicAccess     = "datakit.publicAccessDisabled"
+	codeStrictPoint      = "datakit.pointGotWarning"
+	codeInvalidPrecision = "datakit.invalidPrecision"
+	codeInvalidParameter = "datakit.invalidRequest"
+	codeInvalidEncoding  = "datakit.decodeBodyFailed"
 
-	codeBodyTooLarge     = "datakit.bodyTooLarge"
-	codeBusy             = "datakit.busy"
-	codeUnavailable      = "datakit.unavailable"
-	codeInvalidParameter = "datakit.invalidParameter"
-	codeInvalidEncoding  = "datakit.invalidEncoding"
-	codeBadBody          = "datakit.badBody"
-	codeNotFound         = "datakit.notFound"
-	codeNotImplemented   = "datakit.notImplemented"
-	codeInternal         = "datakit.internal"
+	codePointLimit     = "datakit.pointLimit"
+	codeBodyTooLarge   = "datakit.bodyTooLarge"
+	codeBusy           = "datakit.busy"
+	codeUnavailable    = "datakit.unavailable"
+	codeBadBody        = "datakit.badBody"
+	codeNotFound       = "datakit.notFound"
+	codeNotImplemented = "datakit.notImplemented"
+	codeInternal       = "datakit.internal"
 )
 
 // apiError is an answer decided before it is written.

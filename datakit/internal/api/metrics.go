@@ -18,6 +18,10 @@ var (
 		Name: "datakit_http_write_rejected_total",
 		Help: "Write requests rejected, by category and error code.",
 	}, []string{"category", "error_code"})
+	pointsFixed = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "datakit_http_points_fixed_total",
+		Help: "Fixes DataKit's point checks made to accepted points, by category and DataKit's warning name.",
+	}, []string{"category", "warning"})
 	requestDuration = promauto.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "datakit_http_request_duration_seconds",
 		Help:    "HTTP API request latency; _count is the number of requests.",

@@ -54,6 +54,9 @@ func New(cfg Config, sub pipeline.Submitter, q pipeline.Querier, log *slog.Logge
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	// No message can be longer than the body that carries it.
+	cfg.Limits = cfg.Limits.WithDefaults()
+	cfg.Limits.MaxMessageBytes = int(min(int64(cfg.Limits.MaxMessageBytes), cfg.MaxBodyBytes))
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -22,29 +22,50 @@ import (
 type writeParams struct {
 	input      string
 	precision  point.Precision
-	ignoreHost bool // ignore_global_host_tags
-	echo       bool // echo=lp
+	ignoreHost bool   // ignore_global_host_tags (or DataKit's older ignore_global_tags)
+	echo       string // "", "lp" or "json": answer with the accepted points
 	dry        bool
+	strict     bool
 }
 
-func parseWriteParams(q url.Values) (writeParams, error) {
+// paramError is a bad query parameter and the code it is answered with.
+type paramError struct{ code, msg string }
+
+func parseWriteParams(q url.Values) (writeParams, *paramError) {
 	p := writeParams{input: q.Get("input")}
 	var err error
 	if p.precision, err = point.ParsePrecision(q.Get("precision")); err != nil {
-		return p, err
+		return p, &paramError{codeInvalidPrecision, err.Error()}
 	}
-	if p.ignoreHost, err = boolParam(q, "ignore_global_host_tags"); err != nil {
-		return p, err
+	flags := []struct {
+		name string
+		to   *bool
+	}{
+		{"ignore_global_host_tags", &p.ignoreHost}, {"ignore_global_tags", &p.ignoreHost},
+		{"dry", &p.dry}, {"strict", &p.strict},
 	}
-	if p.dry, err = boolParam(q, "dry"); err != nil {
-		return p, err
+	for _, f := range flags {
+		on, err := boolParam(q, f.name)
+		if err != nil {
+			return p, &paramError{codeInvalidParameter, err.Error()}
+		}
+		*f.to = *f.to || on
 	}
 	switch e := q.Get("echo"); e {
-	case "":
-	case "lp":
-		p.echo = true
+	case "", "lp", "json":
+		p.echo = e
 	default:
-		return p, fmt.Errorf("unknown echo %q (want lp)", e)
+		return p, &paramError{codeInvalidParameter, fmt.Sprintf("unknown echo %q (want lp or json)", e)}
+	}
+	// DataKit's deprecated spellings of echo=lp and echo=json.
+	for name, echo := range map[string]string{"echo_line_proto": "lp", "echo_json": "json"} {
+		on, err := boolParam(q, name)
+		if err != nil {
+			return p, &paramError{codeInvalidParameter, err.Error()}
+		}
+		if on && p.echo == "" {
+			p.echo = echo
+		}
 	}
 	return p, nil
 }
@@ -78,10 +99,15 @@ func (s *Server) write(c *gin.Context) {
 			fmt.Sprintf("unknown category %q; valid categories: %s", category, strings.Join(point.Categories, ", ")))
 		return
 	}
-	params, err := parseWriteParams(c.Request.URL.Query())
-	if err != nil {
-		s.rejectWrite(c, category, http.StatusBadRequest, codeInvalidParameter, err.Error())
+	params, perr := parseWriteParams(c.Request.URL.Query())
+	if perr != nil {
+		s.rejectWrite(c, category, http.StatusBadRequest, perr.code, perr.msg)
 		return
+	}
+	if enc := c.Query("encoding"); enc != "" {
+		// DataKit's ?encoding= names the body's compression, and wins
+		// over the header.
+		c.Request.Header.Set("Content-Encoding", enc)
 	}
 	b, aerr := s.openBody(c)
 	if aerr != nil {
@@ -98,10 +124,13 @@ func (s *Server) write(c *gin.Context) {
 	}
 	// One Now for every pass over the body, so that points without a time
 	// get the same one in the echo as in the pipeline.
-	opt := point.Options{Precision: params.precision, Limits: s.cfg.Limits, Now: time.Now()}
+	opt := point.Options{Precision: params.precision, Limits: s.cfg.Limits, Now: time.Now(),
+		Category: category, Strict: params.strict, OnFix: func(w string) { pointsFixed.WithLabelValues(category, w).Inc() }}
 	jsonBody := isJSON(c.ContentType())
+	var err error
 	batch := &pipeline.Batch{Category: category, Input: params.input, IgnoreGlobalHostTags: params.ignoreHost}
-	var extra []point.Tag // what the Submitter adds, for Batch.Encoded
+	var jsonPts []*point.Point // the decoded JSON body, for the echo
+	var extra []point.Tag      // what the Submitter adds, for Batch.Encoded
 	if tg, ok := s.sub.(pipeline.Tagger); ok && !params.ignoreHost && !params.dry {
 		extra = tg.Tags()
 	}
@@ -109,6 +138,7 @@ func (s *Server) write(c *gin.Context) {
 		// The points' strings may point into buf: it is not recycled.
 		batch.Points, err = point.DecodeJSONBytes(buf.Bytes(), opt)
 		batch.Count = len(batch.Points)
+		jsonPts = batch.Points
 	} else {
 		defer putBuffer(buf.Bytes())
 		batch.Encoded, batch.Count, err = point.TranscodeLP(getBuffer(buf.Len()+buf.Len()/8+64), buf.Bytes(), opt, extra)
@@ -119,9 +149,12 @@ func (s *Server) write(c *gin.Context) {
 		var pe *point.Error
 		errors.As(err, &pe)
 		code := codeInvalidLinePoint
-		if pe.Kind == point.Limit {
+		switch {
+		case pe.Kind == point.Limit:
 			code = codePointLimit
-		} else if jsonBody {
+		case pe.Kind == point.Warning:
+			code = codeStrictPoint
+		case jsonBody:
 			code = codeInvalidJSONPoint
 		}
 		s.rejectWrite(c, category, http.StatusBadRequest, code, pe.Error())
@@ -148,20 +181,31 @@ func (s *Server) write(c *gin.Context) {
 		}
 		pointsReceived.WithLabelValues(category).Add(float64(batch.Count))
 	}
-	if !params.echo {
+	if params.echo == "" {
 		c.Status(http.StatusOK)
 		return
 	}
-	// The echo shows the accepted points as they were sent, without the
-	// tags the pipeline adds.
-	out := batch.Encoded
-	switch {
-	case jsonBody:
-		out = point.AppendLP(make([]byte, 0, 256*len(batch.Points)), batch.Points...)
-	case len(extra) > 0:
-		out, _, _ = point.TranscodeLP(nil, buf.Bytes(), opt, nil) // it passed once
+	s.echo(c, params.echo, batch, jsonPts, buf.Bytes(), opt, len(extra) > 0)
+}
+
+// echo answers with the accepted points as they were sent (after
+// DataKit's fixes), without the tags the pipeline adds.
+func (s *Server) echo(c *gin.Context, format string, batch *pipeline.Batch, pts []*point.Point, body []byte, opt point.Options, tagged bool) {
+	opt.OnFix = nil // counted once already
+	if pts == nil && format == "json" {
+		pts, _ = point.DecodeLPBytes(body, opt) // it passed once
 	}
-	c.Data(http.StatusOK, "text/plain; charset=utf-8", out)
+	switch {
+	case format == "json":
+		c.Data(http.StatusOK, "application/json", point.AppendJSON(nil, pts))
+	case pts != nil:
+		c.Data(http.StatusOK, "text/plain; charset=utf-8", point.AppendLP(make([]byte, 0, 256*len(pts)), pts...))
+	case tagged:
+		out, _, _ := point.TranscodeLP(nil, body, opt, nil)
+		c.Data(http.StatusOK, "text/plain; charset=utf-8", out)
+	default:
+		c.Data(http.StatusOK, "text/plain; charset=utf-8", batch.Encoded)
+	}
 }
 
 func (s *Server) rejectWrite(c *gin.Context, category string, status int, code, msg string) {

@@ -73,7 +73,7 @@ func TestWriteEchoDryGzipJSON(t *testing.T) {
 	s, f := newTestServer(t, Config{})
 	w := serve(s, "POST", "/v1/write/logging?echo=lp&dry=true&precision=s",
 		bytes.NewReader(gzipped(t, "log,b=2,a=1 msg=\"hi\" 1700000000\n")), "Content-Encoding", "gzip")
-	if w.Code != 200 || w.Body.String() != "log,a=1,b=2 msg=\"hi\" 1700000000000000000\n" {
+	if w.Code != 200 || w.Body.String() != "log,a=1,b=2 msg=\"hi\",status=\"info\" 1700000000000000000\n" {
 		t.Fatalf("got %d %q", w.Code, w.Body)
 	}
 	if len(f.batches) != 0 {
@@ -107,12 +107,14 @@ func TestWriteErrors(t *testing.T) {
 		{"bad escape", "/v1/write/metric", "m f=1\nm,t\\=1 f=1", nil, 400, codeInvalidLinePoint, "line 2, column 3: expected '='"},
 		{"invalid utf8", "/v1/write/metric", "m f=1\nm,t=\xc3\x28 f=1", nil, 400, codeInvalidLinePoint, "line 2, column 5: invalid utf-8"},
 		{"10000 tags", "/v1/write/metric", many, nil, 400, codePointLimit, `line 2, key "t00256": more than 256 tags`},
-		{"json", "/v1/write/metric", `[{"measurement":"m","fields":{"f":{}}}]`, []string{"Content-Type", "application/json"}, 400, codeInvalidJSONPoint, `point 0, key "fields.f"`},
+		{"json", "/v1/write/metric", `[{"measurement":"m","fields":{"f":"x"}}]`, []string{"Content-Type", "application/json"}, 400, codeInvalidJSONPoint, `point 0: no fields left`},
+		{"json tag", "/v1/write/metric", `[{"measurement":"m","tags":{"t":1},"fields":{"f":1}}]`, []string{"Content-Type", "application/json"}, 400, "datakit.invalidJsonPoint", `point 0, key "tags.t"`},
 		{"json utf8", "/v1/write/metric", "[{\"measurement\":\"\xff\"}]", []string{"Content-Type", "application/json"}, 400, codeInvalidJSONPoint, `invalid UTF-8 at line 1, column 18`},
-		{"precision", "/v1/write/metric?precision=d", "m f=1", nil, 400, codeInvalidParameter, "unknown precision"},
-		{"echo", "/v1/write/metric?echo=json", "m f=1", nil, 400, codeInvalidParameter, "unknown echo"},
+		{"precision", "/v1/write/metric?precision=d", "m f=1", nil, 400, "datakit.invalidPrecision", "unknown precision"},
+		{"echo", "/v1/write/metric?echo=pbjson", "m f=1", nil, 400, "datakit.invalidRequest", "unknown echo"},
 		{"dry", "/v1/write/metric?dry=maybe", "m f=1", nil, 400, codeInvalidParameter, "not a boolean"},
-		{"bad gzip", "/v1/write/metric", "not gzip", []string{"Content-Encoding", "gzip"}, 400, codeInvalidEncoding, "invalid gzip"},
+		{"bad gzip", "/v1/write/metric", "not gzip", []string{"Content-Encoding", "gzip"}, 400, "datakit.decodeBodyFailed", "invalid gzip"},
+		{"bad gzip by query", "/v1/write/metric?encoding=gzip", "not gzip", nil, 400, codeInvalidEncoding, "invalid gzip"},
 		{"encoding", "/v1/write/metric", "m f=1", []string{"Content-Encoding", "br"}, 415, codeInvalidEncoding, `unsupported Content-Encoding "br"`},
 		{"too large", "/v1/write/metric", strings.Repeat("m f=1\n", 40000), nil, 413, codeBodyTooLarge, "more than max_body_bytes (200000)"},
 	} {

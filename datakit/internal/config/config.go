@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -16,6 +17,7 @@ import (
 
 	"netobs.local/agent/datakit/internal/outputs"
 	"netobs.local/agent/datakit/internal/pipeline"
+	"netobs.local/agent/didyoumean"
 	"netobs.local/agent/inputs"
 )
 
@@ -56,6 +58,9 @@ type HTTPAPI struct {
 	MaxKeyBytes       int `toml:"max_key_bytes"`
 	MaxValueBytes     int `toml:"max_value_bytes"`
 	MaxPointBytes     int `toml:"max_point_bytes"`
+	// A log's "message" field: its own bound, as DataKit takes 32 MiB
+	// messages; the body limit bounds it too.
+	MaxMessageBytes int `toml:"max_message_bytes"`
 }
 
 // OutputInstance is one `[[outputs.KIND]]` table.
@@ -71,6 +76,10 @@ type InputInstance struct {
 	Name   string
 	Input  inputs.Input
 	Source string
+	// Where the table is, for errors about its options: file, and the
+	// line of the table and of each key set in it.
+	file  string
+	lines tableLines
 }
 
 // Defaults returns the configuration used for everything a file leaves out.
@@ -86,6 +95,7 @@ func Defaults() Config {
 			MaxKeyBytes:       256,
 			MaxValueBytes:     64 << 10,
 			MaxPointBytes:     1 << 20,
+			MaxMessageBytes:   32 << 20,
 		},
 		Tags: map[string]string{},
 	}
@@ -100,6 +110,11 @@ func Load(dir string, env func(string) (string, bool)) (*Config, error) {
 	cfg := Defaults()
 	cfg.ConfDir = dir
 	var errs []error
+	if st, err := os.Stat(dir); err != nil {
+		return nil, &Error{File: dir, Msg: "cannot read the configuration folder: " + err.Error()}
+	} else if !st.IsDir() {
+		return nil, &Error{File: dir, Msg: "is not a folder (want the folder holding datakit.conf and the inputs' *.conf)"}
+	}
 
 	mainPath := filepath.Join(dir, MainFile)
 	src, err := os.ReadFile(mainPath)
@@ -207,14 +222,15 @@ func decodeInputs(path, src string, md toml.MetaData, tables map[string][]toml.P
 			markDecoded(&md, tables[name])
 			continue
 		}
-		for _, prim := range tables[name] {
+		for i, prim := range tables[name] {
 			in := reg.New()
 			if err := md.PrimitiveDecode(prim, in); err != nil {
 				errs = append(errs, fromTOML(path, err))
 				continue
 			}
+			tl := findTable(src, "inputs."+name, i)
 			cfg.Inputs = append(cfg.Inputs, InputInstance{Name: name, Input: in,
-				Source: fmt.Sprintf("%s:%d", path, keyLine(src, "inputs."+name))})
+				Source: fmt.Sprintf("%s:%d", path, tl.header), file: path, lines: tl})
 		}
 	}
 	return errs
@@ -233,7 +249,8 @@ func undecoded(path, src string, md toml.MetaData) []error {
 	var errs []error
 	for _, k := range md.Undecoded() {
 		key := k.String()
-		errs = append(errs, &Error{File: path, Line: keyLine(src, key), Key: key, Msg: "unknown key"})
+		msg := "unknown key" + didyoumean.Hint(k[len(k)-1], knownKeys(k[:len(k)-1]))
+		errs = append(errs, &Error{File: path, Line: keyLine(src, key), Key: key, Msg: msg})
 	}
 	return errs
 }
@@ -270,7 +287,7 @@ func finish(cfg *Config) []error {
 	for key, v := range map[string]int{
 		"http_api.max_tags_per_point": cfg.HTTPAPI.MaxTagsPerPoint, "http_api.max_fields_per_point": cfg.HTTPAPI.MaxFieldsPerPoint,
 		"http_api.max_key_bytes": cfg.HTTPAPI.MaxKeyBytes, "http_api.max_value_bytes": cfg.HTTPAPI.MaxValueBytes,
-		"http_api.max_point_bytes": cfg.HTTPAPI.MaxPointBytes,
+		"http_api.max_point_bytes": cfg.HTTPAPI.MaxPointBytes, "http_api.max_message_bytes": cfg.HTTPAPI.MaxMessageBytes,
 	} {
 		if v <= 0 {
 			bad(key, "must be positive, got %d", v)
@@ -291,12 +308,56 @@ func finish(cfg *Config) []error {
 	}
 	for _, in := range cfg.Inputs {
 		if v, ok := in.Input.(inputs.Validator); ok {
-			if err := v.Validate(); err != nil {
-				errs = append(errs, &Error{File: in.Source, Key: "inputs." + in.Name, Msg: err.Error()})
-			}
+			errs = append(errs, validateInput(&in, v)...)
 		}
 	}
 	return errs
+}
+
+// validateInput locates each of the input's problems: an option's at the
+// line that sets it (or the table's, when the default is at fault).
+func validateInput(in *InputInstance, v inputs.Validator) []error {
+	err := v.Validate()
+	if err == nil {
+		return nil
+	}
+	all := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		all = j.Unwrap()
+	}
+	var errs []error
+	for _, e := range all {
+		var oe *inputs.OptionError
+		if in.file == "" || !errors.As(e, &oe) {
+			errs = append(errs, &Error{File: in.Source, Key: "inputs." + in.Name, Msg: e.Error()})
+			continue
+		}
+		line := in.lines.keys[oe.Option]
+		if line == 0 {
+			line = in.lines.header
+		}
+		errs = append(errs, &Error{File: in.file, Line: line, Key: "inputs." + in.Name + "." + oe.Option, Msg: oe.Err.Error()})
+	}
+	return errs
+}
+
+// Same reports whether two loads gave the same configuration (comments
+// and layout of the files aside), so that a reload can be skipped.
+func Same(a, b *Config) bool { return reflect.DeepEqual(unplaced(a), unplaced(b)) }
+
+// unplaced is c without where its parts were written.
+func unplaced(c *Config) Config {
+	out := *c
+	out.Inputs = make([]InputInstance, len(c.Inputs))
+	for i, in := range c.Inputs {
+		out.Inputs[i] = InputInstance{Name: in.Name, Input: in.Input}
+	}
+	out.Outputs = make([]OutputInstance, len(c.Outputs))
+	for i, o := range c.Outputs {
+		o.Source = ""
+		out.Outputs[i] = o
+	}
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,8 +28,18 @@ func (c *fakeOutputConfig) Validate() error {
 
 type fakeInput struct {
 	Interval string            `toml:"interval"`
+	Features []string          `toml:"features"`
 	Tags     map[string]string `toml:"tags"`
 	fromEnv  string
+}
+
+func (f *fakeInput) Validate() error {
+	for _, x := range f.Features {
+		if x != "ok" {
+			return errors.Join(&inputs.OptionError{Option: "features", Err: fmt.Errorf("unknown feature %q", x)})
+		}
+	}
+	return nil
 }
 
 func (f *fakeInput) Run(ctx context.Context, _ inputs.Env) error { <-ctx.Done(); return nil }
@@ -197,6 +208,54 @@ func TestKeyLine(t *testing.T) {
 	for key, want := range map[string]int{"a": 1, "x": 2, "x.b": 3, "inputs.y": 4, "inputs.y.c": 5, "inputs.y.d": 6, "zz": 0} {
 		if got := keyLine(src, key); got != want {
 			t.Errorf("keyLine(%q) = %d, want %d", key, got, want)
+		}
+	}
+}
+
+// TestSame: loading an unchanged folder twice gives the same configuration
+// (a SIGHUP then restarts nothing); a changed value does not.
+func TestSame(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) { os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644) }
+	write("datakit.conf", "hostname = \"h\"\n[global_tags]\n  a = \"1\"\n")
+	write("ebpf.conf", "[[inputs.fakein]]\n  interval = \"10s\"\n")
+	a, err := Load(dir, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("ebpf.conf", "# a comment\n[[inputs.fakein]]\n  interval = \"10s\"\n")
+	b, _ := Load(dir, noEnv)
+	if !Same(a, b) {
+		t.Fatal("the same configuration is not Same")
+	}
+	write("ebpf.conf", "[[inputs.fakein]]\n  interval = \"20s\"\n")
+	if c, _ := Load(dir, noEnv); Same(a, c) {
+		t.Fatal("a changed interval is Same")
+	}
+}
+
+// TestMissingFolder: a folder that is not there is an error, not defaults.
+func TestMissingFolder(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope"), noEnv)
+	if err == nil || !strings.Contains(err.Error(), "cannot read the configuration folder") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestErrorsAtTheKeyLine: an input's bad value is reported at the line of
+// its key, in the right one of several tables; unknown keys get a hint.
+func TestErrorsAtTheKeyLine(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "datakit.conf"), []byte("hostname = \"h\"\n[http_api]\n  max_valu_bytes = 1\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "ebpf.conf"), []byte("[[inputs.fakein]]\n  interval = \"1s\"\n\n[[inputs.fakein]]\n  # b\n  interval = \"10s\"\n  features = [\"grpc\"]\n  intervall = \"1s\"\n"), 0o644)
+	_, err := Load(dir, noEnv)
+	for _, want := range []string{
+		`ebpf.conf:7: inputs.fakein.features: unknown feature "grpc"`,
+		"ebpf.conf:8: inputs.fakein.intervall: unknown key (did you mean interval?)",
+		"datakit.conf:3: http_api.max_valu_bytes: unknown key (did you mean max_value_bytes?)",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want %q in:\n%v", want, err)
 		}
 	}
 }

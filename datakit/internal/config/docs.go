@@ -40,6 +40,9 @@ disable_local_output = false
   max_key_bytes = 256
   max_value_bytes = 65536
   max_point_bytes = 1048576
+  # The "message" field of a point (a log's text) has its own bound and is
+  # not counted in max_point_bytes; max_body_bytes bounds it as well.
+  max_message_bytes = 33554432
 
 # The disk queue in front of every output, and delivery defaults.
 [pipeline]

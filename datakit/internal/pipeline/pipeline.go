@@ -241,9 +241,7 @@ func (p *Pipeline) encode(buf []byte, b *Batch) ([]byte, error) {
 		}
 		buf = point.AppendMeasurement(buf, pt.Name)
 		buf = point.AppendTags(buf, pt.Tags, extra)
-		for i, f := range pt.Fields {
-			buf = point.AppendField(buf, i == 0, f.Key, f.Value)
-		}
+		buf = point.AppendFields(buf, pt.Fields)
 		t := pt.Time
 		if t.IsZero() {
 			t = now

@@ -109,10 +109,21 @@ func AppendLP(dst []byte, pts ...*Point) []byte {
 		for _, t := range p.Tags {
 			dst = AppendTag(dst, t.Key, t.Value)
 		}
-		for i, f := range p.Fields {
+		dst = AppendFields(dst, p.Fields)
+		dst = AppendTime(dst, p.Time)
+	}
+	return dst
+}
+
+// AppendFields appends " k=v,k2=v2": every field, an extension's value
+// (Field.Raw) as it is.
+func AppendFields(dst []byte, fields []Field) []byte {
+	for i := range fields {
+		if f := &fields[i]; f.Raw != "" {
+			dst = append(appendFieldKey(dst, i == 0, f.Key), f.Raw...)
+		} else {
 			dst = AppendField(dst, i == 0, f.Key, f.Value)
 		}
-		dst = AppendTime(dst, p.Time)
 	}
 	return dst
 }

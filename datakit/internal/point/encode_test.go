@@ -36,7 +36,7 @@ func FuzzAppendMatchesEncoder(f *testing.F) {
 			return
 		}
 		p := &Point{Name: name, Tags: []Tag{{tk, tv}}, Time: time.Unix(0, ts),
-			Fields: []Field{{fk + "a", s}, {fk + "b", lineprotocol.IntValue(iv)}, {fk + "c", fl}, {fk + "d", lineprotocol.BoolValue(iv%2 == 0)}, {fk + "e", lineprotocol.UintValue(uint64(iv))}}}
+			Fields: []Field{{Key: fk + "a", Value: s}, {Key: fk + "b", Value: lineprotocol.IntValue(iv)}, {Key: fk + "c", Value: fl}, {Key: fk + "d", Value: lineprotocol.BoolValue(iv%2 == 0)}, {Key: fk + "e", Value: lineprotocol.UintValue(uint64(iv))}}}
 		want, err := viaEncoder(p)
 		if err != nil {
 			return // the encoder refuses it: the decoder never produces it

@@ -20,6 +20,9 @@ type lpEntry struct {
 	lim  Limits
 	prec Precision
 	now  time.Time
+	chk  checker
+	subs []string // desugar's replacements, for the empty strings in turn
+	nsub int
 
 	// The current entry, overwritten by the next one. The strings view
 	// the input or arena copies, so they stay valid.
@@ -41,6 +44,7 @@ type lpField struct {
 	plain bool
 	raw   []byte
 	value lineprotocol.Value // when not plain
+	ext   string             // an extension's value (Field.Raw); kind String
 }
 
 func (e *lpEntry) next() *Error {
@@ -108,7 +112,22 @@ func (e *lpEntry) next() *Error {
 			}
 			vsize = len(str)
 		}
-		if err := e.checkLP("field", k, str, vsize); err != nil {
+		if e.subs != nil && f.kind == lineprotocol.String && vsize == 0 {
+			if err := e.substitute(f, k); err != nil {
+				return err
+			}
+			if f.ext != "" {
+				str, vsize = nil, len(f.ext)
+			}
+		}
+		if f.ext == "" && isMessage(f.kind, k) {
+			// A log's message has its own bound and is not counted in the
+			// point's: DataKit takes messages of 32 MiB.
+			if err := e.lim.checkMessage(k, vsize); err != nil {
+				return err
+			}
+			vsize = 0
+		} else if err := e.checkLP("field", k, str, vsize); err != nil {
 			return err
 		}
 		if err := size.add(k, len(k)+vsize); err != nil {
@@ -130,12 +149,34 @@ func (e *lpEntry) next() *Error {
 	if e.time, perr = e.timestamp(); perr != nil {
 		return perr
 	}
+	if e.chk.active() {
+		var changed bool
+		if e.tags, e.fields, changed, perr = apply(&e.chk, e.tags, e.fields, &lpFieldOps); perr != nil {
+			return perr
+		}
+		e.asWritten = e.asWritten && !changed
+	}
 	if !sortedUnique(e.tags, tagKey) || !sortedUnique(e.fields, lpFieldKey) {
 		e.asWritten = false
+		if err := e.chk.unique(e.tags, e.fields); err != nil {
+			return err
+		}
 		e.tags = normalize(e.tags, tagKey)
 		e.fields = normalize(e.fields, lpFieldKey)
 	}
+	if e.chk.strict {
+		return e.chk.conflicts(e.tags, func(i int) string { return e.fields[i].Key }, len(e.fields))
+	}
 	return nil
+}
+
+var lpFieldOps = fieldOps[lpField]{
+	key:  func(f *lpField) *string { return &f.Key },
+	text: func(f *lpField) bool { return f.kind == lineprotocol.String && (f.ext == "" || f.ext[0] == '"') },
+	newStr: func(k, v string) lpField {
+		val, _ := lineprotocol.StringValue(v)
+		return lpField{Key: k, kind: lineprotocol.String, value: val}
+	},
 }
 
 // nextField reads one field. From memory it reads the value's bytes and
@@ -176,7 +217,28 @@ func (f *lpField) field() Field {
 		f.value, _ = lineprotocol.NewValueFromBytes(f.kind, f.raw) // valid: see plainValue
 		f.plain = false
 	}
+	if f.ext != "" {
+		return Field{Key: f.Key, Raw: f.ext}
+	}
 	return Field{Key: f.Key, Value: f.value}
+}
+
+// substitute gives an empty string field back what desugar replaced, if
+// anything (see ext.go), and bounds it as a value.
+func (e *lpEntry) substitute(f *lpField, k []byte) *Error {
+	if e.nsub == len(e.subs) {
+		return syntaxErrorf(string(k), "line protocol extensions could not be matched to their fields")
+	}
+	f.ext = e.subs[e.nsub]
+	e.nsub++
+	if f.ext == "" {
+		return nil
+	}
+	f.plain, f.value = false, lineprotocol.Value{}
+	if len(f.ext) > e.lim.MaxValueBytes {
+		return limitErrorf(string(k), "value is %d bytes, longer than %d (max_value_bytes)", len(f.ext), e.lim.MaxValueBytes)
+	}
+	return nil
 }
 
 // checkLP applies the per-key limits; the decoder has already refused

@@ -15,6 +15,9 @@ const (
 	Syntax ErrorKind = iota + 1
 	// Limit: the point is well formed but breaks one of Limits.
 	Limit
+	// Warning: under Options.Strict, the point needed one of DataKit's
+	// fixes (Msg starts with DataKit's warning name).
+	Warning
 )
 
 // Error is a rejected point. It names where the problem is: the line and,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ func DecodeJSONBytes(body []byte, opt Options) ([]*Point, error) {
 	}
 	lim := opt.Limits.WithDefaults()
 	now := opt.now()
+	chk := newChecker(&opt)
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	dec.DisallowUnknownFields()
@@ -51,7 +53,7 @@ func DecodeJSONBytes(body []byte, opt Options) ([]*Point, error) {
 		if err := dec.Decode(&jp); err != nil {
 			return nil, jsonDecodeError(i, body, err)
 		}
-		p, perr := jp.point(opt.Precision, now)
+		p, perr := jp.point(opt.Precision, now, &chk)
 		if perr == nil {
 			perr = validate(p, lim)
 		}
@@ -70,30 +72,63 @@ func DecodeJSONBytes(body []byte, opt Options) ([]*Point, error) {
 	return pts, nil
 }
 
-func (jp *jsonPoint) point(prec Precision, now time.Time) (*Point, *Error) {
+func (jp *jsonPoint) point(prec Precision, now time.Time, chk *checker) (*Point, *Error) {
 	p := &Point{Name: jp.Measurement, Time: now}
 	if p.Name == "" {
-		return nil, syntaxErrorf("measurement", "missing measurement")
+		if err := chk.warn("invalid_measurement", "measurement", "empty measurement, use %s", DefaultMeasurement); err != nil {
+			return nil, err
+		}
+		p.Name = DefaultMeasurement
 	}
 	p.Tags = make([]Tag, 0, len(jp.Tags))
-	for k, v := range jp.Tags {
+	for _, k := range sortedKeys(jp.Tags) {
+		v := jp.Tags[k]
 		s, ok := v.(string)
 		if !ok {
 			return nil, syntaxErrorf("tags."+k, "tag value must be a string, not %s", jsonType(v))
 		}
+		if k == "" {
+			if err := chk.warn("tag_disabled", "tags.", "empty tag key disabled"); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		p.Tags = append(p.Tags, Tag{Key: k, Value: s})
 	}
 	p.Fields = make([]Field, 0, len(jp.Fields))
-	for k, v := range jp.Fields {
-		val, err := jsonValue(v)
+	for _, k := range sortedKeys(jp.Fields) {
+		f, drop, err := jsonField(k, jp.Fields[k])
 		if err != nil {
 			return nil, syntaxErrorf("fields."+k, "%v", err)
 		}
-		p.Fields = append(p.Fields, Field{Key: k, Value: val})
+		if drop != "" {
+			// DataKit keeps no value for these and warns.
+			if err := chk.warn(drop, "fields."+k, "nil field(%s): %s", k, jsonType(jp.Fields[k])); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if k == "" {
+			if err := chk.warn("tag_disabled", "fields.", "empty field key disabled"); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		p.Fields = append(p.Fields, f)
+	}
+	if len(p.Fields) == 0 && len(jp.Fields) > 0 {
+		return nil, syntaxErrorf("", "no fields left once null and unsupported values are dropped")
+	}
+	var perr *Error
+	if p.Tags, p.Fields, _, perr = apply(chk, p.Tags, p.Fields, &pointFieldOps); perr != nil {
+		return nil, perr
 	}
 	// Map keys are unique already; sorting makes the point canonical.
 	p.Tags = normalizeTags(p.Tags)
 	p.Fields = normalizeFields(p.Fields)
+	if perr := chk.conflicts(p.Tags, func(i int) string { return p.Fields[i].Key }, len(p.Fields)); perr != nil {
+		return nil, perr
+	}
 	switch t := jp.Time.(type) {
 	case nil:
 	case json.Number:
@@ -122,6 +157,91 @@ var (
 	minTime = time.Unix(0, math.MinInt64)
 	maxTime = time.Unix(0, math.MaxInt64)
 )
+
+var pointFieldOps = fieldOps[Field]{
+	key:  func(f *Field) *string { return &f.Key },
+	text: func(f *Field) bool { return f.Binary() || f.Raw == "" && f.Value.Kind() == lineprotocol.String },
+	newStr: func(k, v string) Field {
+		val, _ := lineprotocol.StringValue(v)
+		return Field{Key: k, Value: val}
+	},
+}
+
+// sortedKeys: map order is random, and the first problem found must be
+// the same on every try.
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// jsonField converts one JSON field. drop names DataKit's warning for a
+// value it keeps nothing of (null, an object); err is a value we refuse.
+func jsonField(k string, v any) (f Field, drop string, err error) {
+	switch a := v.(type) {
+	case nil, map[string]any:
+		return Field{}, "nil_field", nil
+	case []any:
+		raw, ok := jsonArray(a)
+		if !ok { // DataKit keeps no value of a mixed or nested array
+			return Field{}, "nil_field", nil
+		}
+		return Field{Key: k, Raw: raw}, "", nil
+	}
+	val, err := jsonValue(v)
+	return Field{Key: k, Value: val}, "", err
+}
+
+// jsonArray is a JSON array as an array field (see ext.go): its elements
+// all strings, all bools or all numbers (integers when every one is, as
+// for single values); false for anything else, and for an empty array.
+func jsonArray(a []any) (string, bool) {
+	if len(a) == 0 {
+		return "", false
+	}
+	vals := make([]lineprotocol.Value, len(a))
+	kinds := map[lineprotocol.ValueKind]bool{}
+	for i, e := range a {
+		switch e.(type) {
+		case string, bool, json.Number:
+		default:
+			return "", false
+		}
+		v, err := jsonValue(e)
+		if err != nil {
+			return "", false
+		}
+		vals[i] = v
+		kinds[v.Kind()] = true
+	}
+	if len(kinds) > 1 { // numbers of several kinds are all floats
+		for i, e := range a {
+			n, ok := e.(json.Number)
+			if !ok {
+				return "", false
+			}
+			f, err := n.Float64()
+			if vals[i], ok = lineprotocol.FloatValue(f); err != nil || !ok {
+				return "", false
+			}
+		}
+	}
+	out := []byte{'['}
+	for i, v := range vals {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		if v.Kind() == lineprotocol.String {
+			out = append(stringEsc.append(append(out, '"'), v.StringV()), '"')
+			continue
+		}
+		out = v.AppendBytes(out)
+	}
+	return string(append(out, ']')), true
+}
 
 func jsonValue(v any) (lineprotocol.Value, error) {
 	switch v := v.(type) {

@@ -19,11 +19,11 @@ func TestDecodeJSON(t *testing.T) {
 	}
 	want := []*Point{
 		{Name: "cpu", Tags: []Tag{{"cpu", "0"}, {"host", "a"}}, Fields: []Field{
-			{"big", mustValue(uint64(18446744073709551615))}, {"n", mustValue(int64(3))}, {"ok", mustValue(true)},
-			{"s", mustValue("x")}, {"usage", mustValue(1.5)},
+			{Key: "big", Value: mustValue(uint64(18446744073709551615))}, {Key: "n", Value: mustValue(int64(3))}, {Key: "ok", Value: mustValue(true)},
+			{Key: "s", Value: mustValue("x")}, {Key: "usage", Value: mustValue(1.5)},
 		}, Time: time.Unix(1_700_000_000, 0)},
-		{Name: "mem", Fields: []Field{{"free", mustValue(1000.0)}}, Time: time.Unix(1_700_000_000, 0)},
-		{Name: "disk", Fields: []Field{{"x", mustValue(int64(1))}}, Time: testNow},
+		{Name: "mem", Fields: []Field{{Key: "free", Value: mustValue(1000.0)}}, Time: time.Unix(1_700_000_000, 0)},
+		{Name: "disk", Fields: []Field{{Key: "x", Value: mustValue(int64(1))}}, Time: testNow},
 	}
 	if d := samePoints(pts, want); d != "" {
 		t.Fatal(d)
@@ -42,10 +42,8 @@ func TestDecodeJSONErrors(t *testing.T) {
 		{"wrong type", "[" + ok + `,{"measurement":5}]`, Syntax, `point 1, key "measurement": want string`},
 		{"unknown key", `[{"measurement":"m","fieldz":{}}]`, Syntax, `point 0: unknown field "fieldz"`},
 		{"tag type", "[" + ok + "," + ok + `,{"measurement":"m","tags":{"t":1},"fields":{"f":1}}]`, Syntax, `point 2, key "tags.t": tag value must be a string`},
-		{"field object", `[{"measurement":"m","fields":{"f":{}}}]`, Syntax, `point 0, key "fields.f": field value must be a number, string or bool, not an object`},
-		{"field null", `[{"measurement":"m","fields":{"f":null}}]`, Syntax, `not null`},
+		{"only null fields", `[{"measurement":"m","fields":{"f":null,"g":{}}}]`, Syntax, `point 0: no fields left once null and unsupported values are dropped`},
 		{"no fields", `[{"measurement":"m"}]`, Syntax, `point 0: no fields`},
-		{"no measurement", `[{"fields":{"f":1}}]`, Syntax, `point 0, key "measurement": missing measurement`},
 		{"comment name", `[{"measurement":"#m","fields":{"f":1}}]`, Syntax, `starts with '#'`},
 		{"control char", `[{"measurement":"m","tags":{"t":"a\nb"},"fields":{"f":1}}]`, Syntax, `key "t": control character`},
 		{"invalid utf8", "[" + ok + ",\n{\"measurement\":\"\xff\"}]", Syntax, "body: invalid UTF-8 at line 2, column 17"},

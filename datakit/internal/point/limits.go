@@ -13,6 +13,10 @@ type Limits struct {
 	MaxFields     int // fields per point
 	MaxKeyBytes   int // measurement name, tag key, field key
 	MaxValueBytes int // tag value, string field value
+	// MaxMessageBytes bounds the string field "message" (a log's text)
+	// instead of MaxValueBytes, and that field is not counted in
+	// MaxPointBytes.
+	MaxMessageBytes int
 	// MaxPointBytes bounds the decoded size of a point: the measurement name
 	// plus every key and value (8 bytes for a number or bool).
 	MaxPointBytes int
@@ -21,11 +25,12 @@ type Limits struct {
 // DefaultLimits are generous for metrics and logs and still stop a
 // single request from building a pathological point.
 var DefaultLimits = Limits{
-	MaxTags:       256,
-	MaxFields:     1024,
-	MaxKeyBytes:   256,
-	MaxValueBytes: 256 << 10,
-	MaxPointBytes: 1 << 20,
+	MaxTags:         256,
+	MaxFields:       1024,
+	MaxKeyBytes:     256,
+	MaxValueBytes:   64 << 10,
+	MaxMessageBytes: 32 << 20, // DataKit's bound on any string field
+	MaxPointBytes:   1 << 20,
 }
 
 // WithDefaults returns l with every zero field set from DefaultLimits.
@@ -45,6 +50,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.MaxPointBytes > 0 {
 		d.MaxPointBytes = l.MaxPointBytes
+	}
+	if l.MaxMessageBytes > 0 {
+		d.MaxMessageBytes = l.MaxMessageBytes
 	}
 	return d
 }
@@ -82,6 +90,18 @@ func valueSize(v lineprotocol.Value) int {
 func (l *Limits) checkKey(what, key string) *Error {
 	if len(key) > l.MaxKeyBytes {
 		return limitErrorf(key, "%s is %d bytes, longer than %d (max_key_bytes)", what, len(key), l.MaxKeyBytes)
+	}
+	return nil
+}
+
+// isMessage reports whether a field is a log's message (see MaxMessageBytes).
+func isMessage(kind lineprotocol.ValueKind, key []byte) bool {
+	return kind == lineprotocol.String && string(key) == "message"
+}
+
+func (l *Limits) checkMessage(key []byte, n int) *Error {
+	if n > l.MaxMessageBytes {
+		return limitErrorf(string(key), "message is %d bytes, longer than %d (max_message_bytes)", n, l.MaxMessageBytes)
 	}
 	return nil
 }
@@ -150,6 +170,18 @@ func validate(p *Point, l Limits) *Error {
 		if i > 0 && p.Fields[i-1].Key >= f.Key {
 			return syntaxErrorf(f.Key, "fields not sorted or not unique")
 		}
+		if f.Raw != "" {
+			if err := checkName("field key", f.Key, f.Key); err != nil {
+				return err
+			}
+			if err := l.checkValue(f.Key, len(f.Raw)); err != nil {
+				return err
+			}
+			if err := size.add([]byte(f.Key), len(f.Key)+len(f.Raw)); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := checkField(&l, &size, f.Key, f.Value); err != nil {
 			return err
 		}
@@ -185,7 +217,12 @@ func checkField(l *Limits, size *pointSize, key string, v lineprotocol.Value) *E
 		if !utf8.Valid(v.BytesV()) {
 			return syntaxErrorf(key, "invalid UTF-8 in string value")
 		}
-		if err := l.checkValue(key, n); err != nil {
+		if isMessage(v.Kind(), []byte(key)) {
+			if err := l.checkMessage([]byte(key), n); err != nil {
+				return err
+			}
+			n = 0
+		} else if err := l.checkValue(key, n); err != nil {
 			return err
 		}
 	}

@@ -32,7 +32,7 @@ func samePoints(got, want []*Point) string {
 			}
 		}
 		for j := range g.Fields {
-			if g.Fields[j].Key != w.Fields[j].Key || !g.Fields[j].Value.Equal(w.Fields[j].Value) {
+			if g.Fields[j].Key != w.Fields[j].Key || g.Fields[j].Raw != w.Fields[j].Raw || !g.Fields[j].Value.Equal(w.Fields[j].Value) {
 				return fmt.Sprintf("point %d field %d: got %v, want %v", i, j, g.Fields[j], w.Fields[j])
 			}
 		}
@@ -51,11 +51,11 @@ func TestDecodeLP(t *testing.T) {
 	}
 	want := []*Point{
 		{Name: "cpu", Tags: []Tag{{"cpu", "cpu0"}, {"host", "a"}}, Fields: []Field{
-			{"n", mustValue(int64(3))}, {"ok", mustValue(true)}, {"s", mustValue(`a "q"`)},
-			{"u", mustValue(uint64(4))}, {"usage", mustValue(1.5)},
+			{Key: "n", Value: mustValue(int64(3))}, {Key: "ok", Value: mustValue(true)}, {Key: "s", Value: mustValue(`a "q"`)},
+			{Key: "u", Value: mustValue(uint64(4))}, {Key: "usage", Value: mustValue(1.5)},
 		}, Time: time.Unix(1_700_000_000, 0)},
-		{Name: "cpu", Tags: []Tag{{"a", "1"}, {"b", "3"}}, Fields: []Field{{"x", mustValue(int64(2))}}, Time: testNow},
-		{Name: "my m", Tags: []Tag{{"k,1", "v=1"}}, Fields: []Field{{"msg", mustValue("two\nlines")}}, Time: time.Unix(1_700_000_000, 0)},
+		{Name: "cpu", Tags: []Tag{{"a", "1"}, {"b", "3"}}, Fields: []Field{{Key: "x", Value: mustValue(int64(2))}}, Time: testNow},
+		{Name: "my m", Tags: []Tag{{"k,1", "v=1"}}, Fields: []Field{{Key: "msg", Value: mustValue("two\nlines")}}, Time: time.Unix(1_700_000_000, 0)},
 	}
 	if d := samePoints(pts, want); d != "" {
 		t.Fatal(d)

@@ -46,3 +46,14 @@ func lastWins[T any](s []T, key func(*T) string) []T {
 	}
 	return out
 }
+
+// dupKey sorts s as normalize does and returns a key written twice.
+func dupKey[T any](s []T, key func(*T) string) (string, bool) {
+	slices.SortStableFunc(s, func(a, b T) int { return strings.Compare(key(&a), key(&b)) })
+	for i := 1; i < len(s); i++ {
+		if k := key(&s[i]); k == key(&s[i-1]) {
+			return k, true
+		}
+	}
+	return "", false
+}

@@ -21,11 +21,17 @@ type Point struct {
 type Tag struct{ Key, Value string }
 
 // Field is a typed value; lineprotocol.Value keeps int, uint, float, string
-// and bool without boxing.
+// and bool without boxing. Raw, when set, holds instead a value of one of
+// DataKit's extensions as its canonical line protocol (`"aGk="b` for
+// binary, `[1i,2i]` for an array; see ext.go), and Value is unused.
 type Field struct {
 	Key   string
 	Value lineprotocol.Value
+	Raw   string
 }
+
+// Binary reports whether f holds a binary value (Raw `"…"b`).
+func (f *Field) Binary() bool { return len(f.Raw) > 0 && f.Raw[0] == '"' }
 
 // Categories are the data kinds of DataKit's /v1/write/:category API.
 var Categories = []string{

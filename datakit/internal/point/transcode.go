@@ -11,8 +11,8 @@ import "github.com/influxdata/line-protocol/v2/lineprotocol"
 // dst and the number of points, or DecodeLPBytes's error (dst then holds
 // a partial batch past its original length).
 func TranscodeLP(dst, body []byte, opt Options, extra []Tag) ([]byte, int, error) {
-	n := 0
-	err := decodeBytes(body, opt, func(e *lpEntry) {
+	n, start := 0, len(dst)
+	err := decodeBytes(body, opt, func() { dst, n = dst[:start], 0 }, func(e *lpEntry) {
 		dst = e.appendLP(dst, extra)
 		n++
 	})
@@ -28,6 +28,10 @@ func (e *lpEntry) appendLP(dst []byte, extra []Tag) []byte {
 	dst = AppendTags(dst, e.tags, extra)
 	for i := range e.fields {
 		f := &e.fields[i]
+		if f.ext != "" {
+			dst = append(appendFieldKey(dst, i == 0, f.Key), f.ext...)
+			continue
+		}
 		if !f.plain {
 			dst = AppendField(dst, i == 0, f.Key, f.value)
 			continue

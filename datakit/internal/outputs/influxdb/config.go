@@ -58,12 +58,12 @@ func (c *Config) Validate() error {
 }
 
 // Build validates c and returns the output.
-func (c *Config) Build(outputs.Env) (outputs.Output, error) {
+func (c *Config) Build(env outputs.Env) (outputs.Output, error) {
 	u, err := c.writeURL()
 	if err != nil {
 		return nil, err
 	}
-	return &Output{cfg: *c, base: *u, client: &http.Client{Timeout: c.Timeout}}, nil
+	return &Output{name: env.Name, cfg: *c, base: *u, client: &http.Client{Timeout: c.Timeout}}, nil
 }
 
 // writeURL validates c and returns the write endpoint with its fixed query.

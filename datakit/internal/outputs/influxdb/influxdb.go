@@ -13,11 +13,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
 	"netobs.local/agent/datakit/internal/outputs"
+	"netobs.local/agent/datakit/internal/point"
 )
+
+var valuesConverted = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "datakit_output_values_converted_total",
+	Help: "DataKit binary and array field values an output could not hold and wrote as strings, by output and kind.",
+}, []string{"output", "kind"})
 
 // Output is one configured destination.
 type Output struct {
+	name   string // the instance's name, for metrics
 	cfg    Config
 	base   url.URL // endpoint with the fixed query parameters
 	client *http.Client
@@ -45,6 +55,12 @@ func (o *Output) endpoint(category string) string {
 // Write POSTs lp. Network errors, 5xx and 429 are returned for a retry; any
 // other non-2xx answer wraps outputs.ErrPermanent with the server's message.
 func (o *Output) Write(ctx context.Context, category string, lp []byte) error {
+	// Line protocol here has no binary or array values: they go as strings.
+	lp, bins, arrs := point.PlainLP(lp)
+	if bins+arrs > 0 {
+		valuesConverted.WithLabelValues(o.name, "binary").Add(float64(bins))
+		valuesConverted.WithLabelValues(o.name, "array").Add(float64(arrs))
+	}
 	if o.cfg.CategoryTag != "" {
 		lp = addTag(lp, o.cfg.CategoryTag, category)
 	}

@@ -1,6 +1,8 @@
 package influxdb
 
 import (
+	dto "github.com/prometheus/client_model/go"
+
 	"compress/gzip"
 	"context"
 	"errors"
@@ -127,6 +129,37 @@ func TestAddTag(t *testing.T) {
 	} {
 		if got := string(addTag([]byte(in), "category", "metric")); got != want {
 			t.Errorf("addTag(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestExtensionsBecomeStrings: InfluxDB has no binary or array values; they
+// are written as strings and counted.
+func TestExtensionsBecomeStrings(t *testing.T) {
+	var body string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		body = string(b)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	c := DefaultConfig()
+	c.URL, c.Gzip = srv.URL, false
+	o, err := c.Build(outputs.Env{Name: "influxdb#conv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Write(context.Background(), "network", []byte("m b=\"aGk=\"b,a=[1i,2i],f=1i 1\nn s=\"x\" 1\n")); err != nil {
+		t.Fatal(err)
+	}
+	if body != "m a=\"[1i,2i]\",b=\"aGk=\",f=1i 1\nn s=\"x\" 1\n" {
+		t.Fatalf("sent %q", body)
+	}
+	for kind, want := range map[string]float64{"binary": 1, "array": 1} {
+		var m dto.Metric
+		valuesConverted.WithLabelValues("influxdb#conv", kind).Write(&m)
+		if got := m.GetCounter().GetValue(); got != want {
+			t.Errorf("%s converted: %v, want %v", kind, got, want)
 		}
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/influxdata/line-protocol/v2/lineprotocol"
-
 	"netobs.local/agent/datakit/internal/outputs"
 	"netobs.local/agent/datakit/internal/pipeline"
 	"netobs.local/agent/datakit/internal/point"
@@ -112,43 +110,11 @@ func (l *Local) Query(q pipeline.Query) []*point.Point { return l.window.query(q
 // Close closes the current files.
 func (l *Local) Close() error { return l.files.close() }
 
-// decode turns line protocol back into points, copying what the decoder lends.
+// decode turns the pipeline's line protocol back into points, DataKit's
+// extensions (binary and array values) included. It was validated on the
+// way in, with limits no larger than these.
 func decode(lp []byte) ([]*point.Point, error) {
-	dec := lineprotocol.NewDecoderWithBytes(lp)
-	var pts []*point.Point
-	for dec.Next() {
-		name, err := dec.Measurement()
-		if err != nil {
-			return nil, err
-		}
-		p := &point.Point{Name: string(name)}
-		for {
-			k, v, err := dec.NextTag()
-			if err != nil {
-				return nil, err
-			}
-			if k == nil {
-				break
-			}
-			p.Tags = append(p.Tags, point.Tag{Key: string(k), Value: string(v)})
-		}
-		for {
-			k, v, err := dec.NextField()
-			if err != nil {
-				return nil, err
-			}
-			if k == nil {
-				break
-			}
-			if v.Kind() == lineprotocol.String {
-				v, _ = lineprotocol.StringValue(v.StringV())
-			}
-			p.Fields = append(p.Fields, point.Field{Key: string(k), Value: v})
-		}
-		if p.Time, err = dec.Time(lineprotocol.Nanosecond, time.Time{}); err != nil {
-			return nil, err
-		}
-		pts = append(pts, p)
-	}
-	return pts, nil
+	const huge = 1 << 30
+	return point.DecodeLPBytes(lp, point.Options{Precision: point.Nanosecond,
+		Limits: point.Limits{MaxTags: huge, MaxFields: huge, MaxKeyBytes: huge, MaxValueBytes: huge, MaxPointBytes: huge, MaxMessageBytes: huge}})
 }

@@ -100,3 +100,15 @@ func TestWindowBoundsAndQuery(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowKeepsExtensions: DataKit's binary and array values come back
+// from the query window as they were stored.
+func TestWindowKeepsExtensions(t *testing.T) {
+	w := newWindow(5, time.Minute)
+	lp := "m a=[1i,2i],b=\"aGk=\"b 1700000000000000000\n"
+	w.add("network", []byte(lp), time.Now())
+	pts := w.query(pipeline.Query{}, time.Now())
+	if len(pts) != 1 || pts[0].String()+"\n" != lp {
+		t.Fatalf("got %v", pts)
+	}
+}
