@@ -78,6 +78,9 @@ var available = map[string]factory{
 			Hostname:       c.Hostname, // the plugin adds the host tag itself
 			Tags:           c.Tags,
 			ProcRoot:       procRoot(),
+
+			ExcludeLoopback: c.ExcludeLoopback,
+			IPv6Disabled:    c.IPv6Disabled,
 		}, sink, log)
 	},
 }

@@ -89,7 +89,7 @@ var envVars = []envVar{
 		list(func(in *Input) *[]string { return &in.WorkloadLabels })},
 	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_WORKLOAD_LABEL_PREFIX", Option: "workload_label_prefix", Example: "k8s_workload_label_", Doc: "Prefix of those tags."},
 		str(func(in *Input) *string { return &in.WorkloadLabelPrefix })},
-	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_EXCLUDE_LOOPBACK", Option: "exclude_loopback", Example: "true", Doc: "Leave loopback traffic out of netflow (ours; DataKit has no such option)."},
+	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_EXCLUDE_LOOPBACK", Option: "exclude_loopback", Example: "true", Doc: "Leave loopback traffic out of every plugin: ebpf-net and bpf-netlog (ours; DataKit has no such option)."},
 		boolean(func(in *Input) *bool { return &in.ExcludeLoopback })},
 	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_UDP_RECV_PEERS", Option: "udp_recv_peers", Example: "always", Doc: "When to attach the syscall exits that name the senders of datagrams read from unconnected UDP sockets: on-demand, always or off (ours)."},
 		str(func(in *Input) *string { return &in.UDPRecvPeers })},

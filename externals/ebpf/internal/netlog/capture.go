@@ -39,6 +39,9 @@ type capture struct {
 	emit    func(l4, l7 []lp.Point)
 	every   time.Duration // tick period
 	log     *slog.Logger
+	// excludeLoopback and ipv6Disabled are the ebpf input's options of
+	// those names, which apply to every plugin.
+	excludeLoopback, ipv6Disabled bool
 }
 
 func newCapture(ns netns, rules *filter.Rules, trk *tracker, stats *counters, emit func(l4, l7 []lp.Point), every time.Duration, log *slog.Logger) (*capture, error) {
@@ -141,7 +144,13 @@ func (c *capture) handle(fr *frame, p *dissect.Packet) {
 // dropped applies the blacklist to the packet and, for VXLAN, also to its
 // tunnel, so a rule on UDP 4789 drops the tunnelled traffic.
 func (c *capture) dropped(p *dissect.Packet, srcIsLocal bool) bool {
-	if c.rules == nil || !p.IsIP() {
+	if !p.IsIP() {
+		return false
+	}
+	if c.excluded(p) {
+		return true
+	}
+	if c.rules == nil {
 		return false
 	}
 	if p.VXLAN {
@@ -153,6 +162,16 @@ func (c *capture) dropped(p *dissect.Packet, srcIsLocal bool) bool {
 	c.rec.set(p, srcIsLocal)
 	_, drop := c.rules.Match(&c.rec)
 	return drop
+}
+
+// excluded applies --exclude-loopback and --ipv6-disabled as ebpf-net
+// does: a loopback address at either end (of the inner packet), an IPv6
+// header.
+func (c *capture) excluded(p *dissect.Packet) bool {
+	if c.ipv6Disabled && p.Src.Is6() && !p.Src.Is4In6() {
+		return true
+	}
+	return c.excludeLoopback && (p.Src.Unmap().IsLoopback() || p.Dst.Unmap().IsLoopback())
 }
 
 // link returns the interface's tags, re-reading the namespace's interfaces

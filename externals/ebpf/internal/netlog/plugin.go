@@ -30,6 +30,9 @@ type Config struct {
 	Hostname  string
 	Tags      []lp.Tag // global tags (--tags), added to every point
 	ProcRoot  string   // /proc, or the host's proc from a container
+	// ExcludeLoopback and IPv6Disabled drop packets with a loopback
+	// address at either end, and IPv6 packets, before anything else.
+	ExcludeLoopback, IPv6Disabled bool
 	// EphemeralStart is the first ephemeral port: netflow and httpflow
 	// client ports from here on are "*" (default 32768, Linux's).
 	EphemeralStart uint16
@@ -209,6 +212,7 @@ func (p *Plugin) startCapture(ctx context.Context, ns netns) error {
 	if err != nil {
 		return err
 	}
+	c.excludeLoopback, c.ipv6Disabled = p.cfg.ExcludeLoopback, p.cfg.IPv6Disabled
 	if p.cfg.Metric {
 		c.meter = newMeter(ns, lim, p.builder, p.listeners, func() (map[netip.Addr]bool, error) { return interfaceAddrs(ns) })
 		c.meter.refreshLocal(time.Now())
