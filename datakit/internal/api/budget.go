@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +26,28 @@ type budget struct {
 	size int64
 	wait time.Duration // busy_wait: how long one claim waits for room
 	used atomic.Int64
+
+	burst    atomic.Bool  // used went past a quarter of size since the last return
+	returned atomic.Int64 // unix nanoseconds of the last return
+}
+
+// returnAfterBurst gives the memory of a burst back to the system once
+// the budget drains: the GC would keep the heap it grew to until its next
+// cycle, which an idle supervisor may not run for minutes. It runs when
+// the budget was more than a quarter full and falls under a sixteenth, at
+// most once a second; one forced GC of a small live heap costs little.
+func (b *budget) returnAfterBurst(used int64) {
+	switch {
+	case used > b.size/4:
+		b.burst.Store(true)
+	case used < b.size/16 && b.burst.Load():
+		now := time.Now().UnixNano()
+		last := b.returned.Load()
+		if now-last > int64(time.Second) && b.returned.CompareAndSwap(last, now) {
+			b.burst.Store(false)
+			go debug.FreeOSMemory()
+		}
+	}
 }
 
 // inUse is what requests hold now.
@@ -83,7 +106,7 @@ func (c *claim) grow(n int) error {
 		}
 	}
 	c.held += int64(n)
-	c.b.used.Add(int64(n))
+	c.b.returnAfterBurst(c.b.used.Add(int64(n)))
 	inflightBytes.Add(float64(n))
 	return nil
 }
@@ -94,7 +117,7 @@ func (c *claim) shrink(n int) {
 		return
 	}
 	c.held -= int64(n)
-	c.b.used.Add(-int64(n))
+	c.b.returnAfterBurst(c.b.used.Add(-int64(n)))
 	c.b.sem.Release(int64(n))
 	inflightBytes.Add(-float64(n))
 }

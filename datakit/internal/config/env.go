@@ -38,7 +38,7 @@ var AgentEnv = []EnvVar{
 			c.HTTPAPI.MaxBodyBytes = n
 			return err
 		}},
-	{Name: "ENV_HTTP_MAX_INFLIGHT_BYTES", Option: "http_api.max_inflight_bytes", Example: "268435456", Doc: "Memory budget of all requests together (bodies, inflated bodies, decoded points); also the Go memory limit's base unless GOMEMLIMIT is set.",
+	{Name: "ENV_HTTP_MAX_INFLIGHT_BYTES", Option: "http_api.max_inflight_bytes", Example: "268435456", Doc: "Memory budget of all requests together (bodies, inflated bodies, decoded points); unless GOMEMLIMIT is set, the Go memory limit is this plus 96 MiB.",
 		apply: func(c *Config, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
 			c.HTTPAPI.MaxInflightBytes = n
