@@ -20,10 +20,11 @@ import (
 	"netobs.local/agent/tests/testenv"
 )
 
-// Defaults of http_api.max_inflight_bytes and of the base the memory limit
-// adds to it (agent.MemoryBase), as documented in the API README.
+// The budget the test sets (http_api.max_inflight_bytes; the default is
+// 256 MiB), and the base over it that peak RSS stays under (agent.MemoryBase),
+// as documented in the API README.
 const (
-	budgetBytes = 256 << 20
+	budgetBytes = 200 << 20
 	baseBytes   = 128 << 20
 )
 
@@ -37,6 +38,9 @@ const (
 // figures the API README records; nothing in it is timed.
 func TestSupervisorMemoryBounded(t *testing.T) {
 	t.Setenv("ENV_HTTP_BODY_TIMEOUT", "4s") // the trickles are cut within the test
+	// Not the default, so that the bound below holds only if the budget,
+	// and the memory limit derived from it, are the ones configured.
+	t.Setenv("ENV_HTTP_MAX_INFLIGHT_BYTES", strconv.Itoa(budgetBytes))
 	s := StartSupervisor(t, "", nil)
 	pid := s.Proc.Pid()
 	idle := procStatus(t, pid, "VmRSS")
@@ -95,6 +99,7 @@ func TestSupervisorMemoryBounded(t *testing.T) {
 	zw.Close()
 	t.Logf("phase 1: 32 gzip bodies of %d bytes, each %d lines, %s inflated", zb.Len(), lines, mib(int64(lines*len(line))))
 	statuses := make([]int, 32)
+	var budgetBusy atomic.Int64 // 429s that name the configured budget
 	var bulk sync.WaitGroup
 	start := time.Now()
 	for i := range statuses {
@@ -108,8 +113,12 @@ func TestSupervisorMemoryBounded(t *testing.T) {
 				t.Errorf("gzip body %d: %v", i, err)
 				return
 			}
+			answer, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			statuses[i] = resp.StatusCode
+			if resp.StatusCode == 429 && strings.Contains(string(answer), fmt.Sprintf("max_inflight_bytes (%d)", budgetBytes)) {
+				budgetBusy.Add(1)
+			}
 		}()
 	}
 	peak1 := sampleRSS(t, pid, func() { bulk.Wait() })
@@ -121,8 +130,11 @@ func TestSupervisorMemoryBounded(t *testing.T) {
 			t.Errorf("gzip body: status %d", st)
 		}
 	}
-	t.Logf("phase 1: %d of 32 answered 200, the rest 429, in %v; sampled peak RSS %s",
-		bulkOK, time.Since(start).Round(time.Millisecond), mib(peak1))
+	t.Logf("phase 1: %d of 32 answered 200, the rest 429 (%d for want of room in the budget), in %v; sampled peak RSS %s",
+		bulkOK, budgetBusy.Load(), time.Since(start).Round(time.Millisecond), mib(peak1))
+	if budgetBusy.Load() == 0 {
+		t.Errorf("no 429 named the budget of %d bytes", budgetBytes)
+	}
 	time.Sleep(2 * time.Second)
 	after1 := procStatus(t, pid, "VmRSS")
 	t.Logf("phase 1: RSS 2 s after the burst %s", mib(after1))
