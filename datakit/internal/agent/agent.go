@@ -54,8 +54,10 @@ func Start(cfg *config.Config, log *slog.Logger) (*Agent, error) {
 	a.pipe = pipe
 
 	h := cfg.HTTPAPI
+	setMemoryLimit(h.MaxInflightBytes, log)
 	a.server = api.New(api.Config{
 		Listen: h.Listen, PublicAPIs: h.PublicAPIs, MaxBodyBytes: h.MaxBodyBytes,
+		MaxInflightBytes: h.MaxInflightBytes, BusyWait: cfg.Pipeline.BusyWait, BodyTimeout: h.BodyTimeout,
 		Limits: point.Limits{MaxTags: h.MaxTagsPerPoint, MaxFields: h.MaxFieldsPerPoint,
 			MaxKeyBytes: h.MaxKeyBytes, MaxValueBytes: h.MaxValueBytes, MaxPointBytes: h.MaxPointBytes,
 			MaxMessageBytes: h.MaxMessageBytes},

@@ -21,6 +21,7 @@ const (
 
 	codePointLimit     = "datakit.pointLimit"
 	codeBodyTooLarge   = "datakit.bodyTooLarge"
+	codeBodyTimeout    = "datakit.bodyTimeout" // the body did not arrive within body_timeout
 	codeBusy           = "datakit.busy"
 	codeUnavailable    = "datakit.unavailable"
 	codeBadBody        = "datakit.badBody"

@@ -13,6 +13,9 @@ const (
 	lastErrorsKept     = 128
 	maxLastErrorBytes  = 64 << 10
 	maxLabelInputBytes = 64
+	// maxLoggedErrBytes bounds err_content in the WARN line; the whole
+	// report is kept for GET /v1/lasterror.
+	maxLoggedErrBytes = 1 << 10
 	// maxErrorInputs bounds the input label of datakit_last_errors_total:
 	// any client of the API names the input, and each new name would be
 	// a series kept for the life of the process.
@@ -85,10 +88,19 @@ func (l *inputLabels) label(input string) string {
 // for monitoring.
 func (s *Server) LastErrors() []LastError { return s.errors.list() }
 
+// postLastError reads its body by the write path's rules (budget, body
+// timeout, 413 past the bound) and logs a bounded, rate-limited line.
 func (s *Server) postLastError(c *gin.Context) {
+	cl := s.budget.claim(c.Request.Context())
+	defer cl.release()
+	body, aerr := s.readWholeBody(c, bodyLimit{"the last-error limit", maxLastErrorBytes}, cl)
+	if aerr != nil {
+		fail(c, aerr.status, aerr.code, aerr.msg)
+		return
+	}
+	defer buffers.put(body)
 	var e LastError
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxLastErrorBytes))
-	if err := dec.Decode(&e); err != nil {
+	if err := json.Unmarshal(body, &e); err != nil {
 		fail(c, http.StatusBadRequest, codeBadBody, "want a JSON object {input, source, err_content}: "+err.Error())
 		return
 	}
@@ -99,7 +111,8 @@ func (s *Server) postLastError(c *gin.Context) {
 	e.Time = time.Now()
 	s.errors.add(e)
 	lastErrorsTotal.WithLabelValues(s.errorInputs.label(e.Input)).Inc()
-	s.log.Warn("input error", "input", e.Input, "source", e.Source, "err", e.ErrContent)
+	s.errLog.warn(s.log, "input error", "input", clipLog(e.Input, maxLabelInputBytes),
+		"source", clipLog(e.Source, maxLabelInputBytes), "err", clipLog(e.ErrContent, maxLoggedErrBytes))
 	c.Status(http.StatusOK)
 }
 

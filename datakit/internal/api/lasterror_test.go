@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
@@ -32,7 +33,10 @@ func TestLastError(t *testing.T) {
 	wantError(t, serve(s, "POST", "/v1/lasterror", strings.NewReader(`{"input":"x"}`)), 400, codeInvalidParameter, "err_content")
 	wantError(t, serve(s, "POST", "/v1/lasterror", strings.NewReader(`[`)), 400, codeBadBody, "want a JSON object")
 	big := `{"input":"x","err_content":"` + strings.Repeat("a", maxLastErrorBytes) + `"}`
-	wantError(t, serve(s, "POST", "/v1/lasterror", strings.NewReader(big)), 400, codeBadBody, "too large")
+	wantError(t, serve(s, "POST", "/v1/lasterror", strings.NewReader(big)), 413, codeBodyTooLarge, "more than the last-error limit (65536)")
+	// Without a length to refuse up front: cut at the bound.
+	w = serve(s, "POST", "/v1/lasterror", io.MultiReader(strings.NewReader(big)))
+	wantError(t, w, 413, codeBodyTooLarge, "body is more than the last-error limit (65536)")
 }
 
 // Any client names the input: past maxErrorInputs names, the metric's

@@ -21,15 +21,28 @@ import (
 // when Config.MaxBodyBytes is zero.
 const DefaultMaxBodyBytes = 32 << 20
 
+// DefaultBodyTimeout bounds how long a request body may take to arrive
+// when Config.BodyTimeout is zero.
+const DefaultBodyTimeout = 30 * time.Second
+
 // Config is the [http_api] section plus what the API reports about itself.
 type Config struct {
 	Listen       string   // host:port, e.g. 127.0.0.1:9529; port 0 picks one
 	PublicAPIs   []string // routes open to non-loopback peers (see README)
 	MaxBodyBytes int64    // 0: DefaultMaxBodyBytes
-	Limits       point.Limits
-	Hostname     string
-	Version      string
-	Commit       string
+	// MaxInflightBytes is the budget of request memory across all requests
+	// (see budget); 0: DefaultMaxInflightBytes.
+	MaxInflightBytes int64
+	// BusyWait is how long a request waits for room in the budget before
+	// it is answered 429; 0: pipeline.DefaultBusyWait.
+	BusyWait time.Duration
+	// BodyTimeout bounds the time from the end of the headers to the end
+	// of the body; 0: DefaultBodyTimeout.
+	BodyTimeout time.Duration
+	Limits      point.Limits
+	Hostname    string
+	Version     string
+	Commit      string
 }
 
 // Server serves the API. Create it with New, then Start and Shutdown.
@@ -43,6 +56,9 @@ type Server struct {
 	started     time.Time
 	errors      *errorRing
 	errorInputs *inputLabels // bounded labels of datakit_last_errors_total
+	budget      *budget
+	errLog      *limitedLog // the WARN line of POST /v1/lasterror
+	slowLog     *limitedLog // bodies cut off by body_timeout
 
 	srv *http.Server
 	ln  net.Listener
@@ -57,6 +73,15 @@ func New(cfg Config, sub pipeline.Submitter, q pipeline.Querier, log *slog.Logge
 	// No message can be longer than the body that carries it.
 	cfg.Limits = cfg.Limits.WithDefaults()
 	cfg.Limits.MaxMessageBytes = int(min(int64(cfg.Limits.MaxMessageBytes), cfg.MaxBodyBytes))
+	if cfg.MaxInflightBytes <= 0 {
+		cfg.MaxInflightBytes = DefaultMaxInflightBytes
+	}
+	if cfg.BusyWait <= 0 {
+		cfg.BusyWait = pipeline.DefaultBusyWait
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -66,6 +91,9 @@ func New(cfg Config, sub pipeline.Submitter, q pipeline.Querier, log *slog.Logge
 		started:     time.Now(),
 		errors:      newErrorRing(lastErrorsKept),
 		errorInputs: newInputLabels(maxErrorInputs),
+		budget:      newBudget(cfg.MaxInflightBytes, cfg.BusyWait),
+		errLog:      newLimitedLog(),
+		slowLog:     newLimitedLog(),
 	}
 	for _, r := range cfg.PublicAPIs {
 		s.public[r] = true

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"mime"
@@ -9,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -109,16 +107,14 @@ func (s *Server) write(c *gin.Context) {
 		// over the header.
 		c.Request.Header.Set("Content-Encoding", enc)
 	}
-	b, aerr := s.openBody(c)
-	if aerr != nil {
-		s.rejectWrite(c, category, aerr.status, aerr.code, aerr.msg)
-		return
-	}
+	// Everything this request allocates is claimed first, and given back
+	// when it is answered.
+	cl := s.budget.claim(c.Request.Context())
+	defer cl.release()
 	// Read it all first: the decoder is fastest in memory, and what needs
 	// no change is then copied from this buffer as it is.
-	buf := bytes.NewBuffer(getBuffer(int(min(max(c.Request.ContentLength, 0), s.cfg.MaxBodyBytes)) + bytes.MinRead))
-	if _, err := buf.ReadFrom(b); err != nil {
-		aerr := s.readError(c, err)
+	body, aerr := s.readWholeBody(c, bodyLimit{"max_body_bytes", s.cfg.MaxBodyBytes}, cl)
+	if aerr != nil {
 		s.rejectWrite(c, category, aerr.status, aerr.code, aerr.msg)
 		return
 	}
@@ -129,22 +125,24 @@ func (s *Server) write(c *gin.Context) {
 	jsonBody := isJSON(c.ContentType())
 	var err error
 	batch := &pipeline.Batch{Category: category, Input: params.input, IgnoreGlobalHostTags: params.ignoreHost}
-	var jsonPts []*point.Point // the decoded JSON body, for the echo
-	var extra []point.Tag      // what the Submitter adds, for Batch.Encoded
+	var extra []point.Tag // what the Submitter adds, for Batch.Encoded
 	if tg, ok := s.sub.(pipeline.Tagger); ok && !params.ignoreHost && !params.dry {
 		extra = tg.Tags()
 	}
 	if jsonBody {
-		// The points' strings may point into buf: it is not recycled.
-		batch.Points, err = point.DecodeJSONBytes(buf.Bytes(), opt)
+		// The points' strings may point into body: it is not recycled.
+		batch.Points, err = s.decodeJSON(body, opt, extra, cl)
 		batch.Count = len(batch.Points)
-		jsonPts = batch.Points
 	} else {
-		defer putBuffer(buf.Bytes())
-		batch.Encoded, batch.Count, err = point.TranscodeLP(getBuffer(buf.Len()+buf.Len()/8+64), buf.Bytes(), opt, extra)
-		defer putBuffer(batch.Encoded)
+		defer buffers.put(body)
+		batch.Encoded, batch.Count, err = s.transcode(body, opt, extra, cl)
+		defer buffers.put(batch.Encoded)
 	}
 	switch {
+	case errors.Is(err, errNoRoom), errors.Is(err, errNeverFits):
+		aerr := s.readError(c, err, bodyLimit{})
+		s.rejectWrite(c, category, aerr.status, aerr.code, aerr.msg)
+		return
 	case err != nil:
 		var pe *point.Error
 		errors.As(err, &pe)
@@ -159,7 +157,7 @@ func (s *Server) write(c *gin.Context) {
 		}
 		s.rejectWrite(c, category, http.StatusBadRequest, code, pe.Error())
 		return
-	case buf.Len() == 0:
+	case len(body) == 0:
 		s.rejectWrite(c, category, http.StatusBadRequest, codeEmptyBody, "empty body")
 		return
 	case batch.Count == 0:
@@ -167,6 +165,22 @@ func (s *Server) write(c *gin.Context) {
 		return
 	}
 
+	// The echo shows the accepted points as they were sent, without the
+	// tags the pipeline adds. It is made before the batch is submitted, so
+	// that having no room for it keeps nothing.
+	var echo []byte
+	var echoType string
+	if params.echo != "" {
+		var owned bool
+		if echo, echoType, owned, err = s.echo(params.echo, batch, body, opt, extra, cl); err != nil {
+			aerr := s.readError(c, err, bodyLimit{})
+			s.rejectWrite(c, category, aerr.status, aerr.code, aerr.msg)
+			return
+		}
+		if owned {
+			defer buffers.put(echo)
+		}
+	}
 	if !params.dry {
 		err := s.sub.Submit(c.Request.Context(), batch)
 		if errors.Is(err, pipeline.ErrBusy) {
@@ -185,54 +199,11 @@ func (s *Server) write(c *gin.Context) {
 		c.Status(http.StatusOK)
 		return
 	}
-	s.echo(c, params.echo, batch, jsonPts, buf.Bytes(), opt, len(extra) > 0)
-}
-
-// echo answers with the accepted points as they were sent (after
-// DataKit's fixes), without the tags the pipeline adds.
-func (s *Server) echo(c *gin.Context, format string, batch *pipeline.Batch, pts []*point.Point, body []byte, opt point.Options, tagged bool) {
-	opt.OnFix = nil // counted once already
-	if pts == nil && format == "json" {
-		pts, _ = point.DecodeLPBytes(body, opt) // it passed once
-	}
-	switch {
-	case format == "json":
-		c.Data(http.StatusOK, "application/json", point.AppendJSON(nil, pts))
-	case pts != nil:
-		c.Data(http.StatusOK, "text/plain; charset=utf-8", point.AppendLP(make([]byte, 0, 256*len(pts)), pts...))
-	case tagged:
-		out, _, _ := point.TranscodeLP(nil, body, opt, nil)
-		c.Data(http.StatusOK, "text/plain; charset=utf-8", out)
-	default:
-		c.Data(http.StatusOK, "text/plain; charset=utf-8", batch.Encoded)
-	}
+	c.Data(http.StatusOK, echoType, echo)
 }
 
 func (s *Server) rejectWrite(c *gin.Context, category string, status int, code, msg string) {
 	pointsRejected.WithLabelValues(category, code).Inc()
 	s.log.Debug("write rejected", "category", category, "error_code", code, "message", msg)
-	if status == http.StatusRequestEntityTooLarge {
-		// The rest of the body stays unread: do not reuse the connection.
-		c.Header("Connection", "close")
-	}
 	fail(c, status, code, msg)
-}
-
-// buffers recycles the write path's request-sized buffers (the body and
-// the encoded batch): fresh ones cost zeroing, cache misses and GC on
-// every request. Submit does not keep Batch.Encoded.
-var buffers sync.Pool // of *[]byte
-
-func getBuffer(size int) []byte {
-	if bp, ok := buffers.Get().(*[]byte); ok && cap(*bp) >= size {
-		return (*bp)[:0]
-	}
-	return make([]byte, 0, size)
-}
-
-func putBuffer(b []byte) {
-	if cap(b) <= 8<<20 { // do not pin huge ones
-		b = b[:0]
-		buffers.Put(&b)
-	}
 }

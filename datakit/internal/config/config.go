@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -52,6 +53,13 @@ type HTTPAPI struct {
 	Listen       string   `toml:"listen"`
 	PublicAPIs   []string `toml:"public_apis"`
 	MaxBodyBytes int64    `toml:"max_body_bytes"`
+	// MaxInflightBytes is the memory budget of all requests together
+	// (bodies, inflated bodies, decoded points); a request that cannot get
+	// room within pipeline.busy_wait is answered 429. It also sets the Go
+	// memory limit unless GOMEMLIMIT is set.
+	MaxInflightBytes int64 `toml:"max_inflight_bytes"`
+	// BodyTimeout bounds how long a request body may take to arrive.
+	BodyTimeout time.Duration `toml:"body_timeout"`
 	// Per-point limits; a point over any of them rejects its batch.
 	MaxTagsPerPoint   int `toml:"max_tags_per_point"`
 	MaxFieldsPerPoint int `toml:"max_fields_per_point"`
@@ -82,6 +90,9 @@ type InputInstance struct {
 	lines tableLines
 }
 
+// minInflightPerBody is how many max_body_bytes max_inflight_bytes must hold.
+const minInflightPerBody = 4
+
 // Defaults returns the configuration used for everything a file leaves out.
 func Defaults() Config {
 	return Config{
@@ -90,6 +101,8 @@ func Defaults() Config {
 		HTTPAPI: HTTPAPI{
 			Listen:            "127.0.0.1:9529",
 			MaxBodyBytes:      32 << 20,
+			MaxInflightBytes:  256 << 20,
+			BodyTimeout:       30 * time.Second,
 			MaxTagsPerPoint:   256,
 			MaxFieldsPerPoint: 1024,
 			MaxKeyBytes:       256,
@@ -283,6 +296,16 @@ func finish(cfg *Config) []error {
 	}
 	if cfg.HTTPAPI.MaxBodyBytes < 1024 {
 		bad("http_api.max_body_bytes", "must be at least 1024, got %d", cfg.HTTPAPI.MaxBodyBytes)
+	}
+	// A line-protocol body of max_body_bytes holds about 2.2 times its size
+	// while it is decoded (the body, then the body and its encoded copy),
+	// more when global tags lengthen short lines.
+	if min := minInflightPerBody * cfg.HTTPAPI.MaxBodyBytes; cfg.HTTPAPI.MaxInflightBytes < min {
+		bad("http_api.max_inflight_bytes", "must be at least %d times max_body_bytes (%d), so that a body of the largest size can be decoded, got %d",
+			minInflightPerBody, min, cfg.HTTPAPI.MaxInflightBytes)
+	}
+	if cfg.HTTPAPI.BodyTimeout <= 0 {
+		bad("http_api.body_timeout", "must be positive, got %v", cfg.HTTPAPI.BodyTimeout)
 	}
 	for key, v := range map[string]int{
 		"http_api.max_tags_per_point": cfg.HTTPAPI.MaxTagsPerPoint, "http_api.max_fields_per_point": cfg.HTTPAPI.MaxFieldsPerPoint,

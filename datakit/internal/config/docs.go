@@ -34,6 +34,14 @@ disable_local_output = false
   public_apis = []
   # Largest request body, before and after gzip decompression.
   max_body_bytes = 33554432
+  # Memory budget of all requests together: bodies as they arrive, inflated
+  # bodies, decoded points. A request that cannot get room within
+  # pipeline.busy_wait is answered 429. At least 4 x max_body_bytes. Unless
+  # GOMEMLIMIT is set, the Go memory limit is this plus 96 MiB; peak RSS
+  # stays under this plus 128 MiB.
+  max_inflight_bytes = 268435456
+  # A request body must arrive within this time after its headers (408).
+  body_timeout = "30s"
   # Per-point limits; a point over any of them rejects its whole batch.
   max_tags_per_point = 256
   max_fields_per_point = 1024

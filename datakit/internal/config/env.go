@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"netobs.local/agent/inputs"
 )
@@ -35,6 +36,18 @@ var AgentEnv = []EnvVar{
 		apply: func(c *Config, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
 			c.HTTPAPI.MaxBodyBytes = n
+			return err
+		}},
+	{Name: "ENV_HTTP_MAX_INFLIGHT_BYTES", Option: "http_api.max_inflight_bytes", Example: "268435456", Doc: "Memory budget of all requests together (bodies, inflated bodies, decoded points); unless GOMEMLIMIT is set, the Go memory limit is this plus 96 MiB.",
+		apply: func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			c.HTTPAPI.MaxInflightBytes = n
+			return err
+		}},
+	{Name: "ENV_HTTP_BODY_TIMEOUT", Option: "http_api.body_timeout", Example: "30s", Doc: "How long a request body may take to arrive; slower bodies get 408.",
+		apply: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			c.HTTPAPI.BodyTimeout = d
 			return err
 		}},
 	{Name: "ENV_GLOBAL_TAGS", Option: "global_tags", Example: "cluster=prod,zone=a", Doc: "Tags added to every point, as k=v pairs separated by commas; they replace the file's global tags.",

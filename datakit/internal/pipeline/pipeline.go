@@ -39,6 +39,10 @@ type Limits struct {
 	RetryMax       time.Duration `toml:"retry_max"`        // default 30s
 }
 
+// DefaultBusyWait is Limits.BusyWait when unset; the HTTP API waits as
+// long for room in its memory budget.
+const DefaultBusyWait = time.Second
+
 func (l Limits) withDefaults() Limits {
 	def := func(v *int64, d int64) {
 		if *v <= 0 {
@@ -51,7 +55,7 @@ func (l Limits) withDefaults() Limits {
 		l.FsyncInterval = 100 * time.Millisecond
 	}
 	if l.BusyWait <= 0 {
-		l.BusyWait = time.Second
+		l.BusyWait = DefaultBusyWait
 	}
 	if l.MaxBatchPoints <= 0 {
 		l.MaxBatchPoints = 10_000
