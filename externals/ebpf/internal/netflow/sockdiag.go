@@ -1,6 +1,7 @@
 package netflow
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 
@@ -125,13 +126,9 @@ func (d *sockDiag) handle(ns uint32) (*netlink.Handle, error) {
 	return h, nil
 }
 
-var errNoNetns = netErr("network namespace gone")
+var errNoNetns = errors.New("network namespace gone")
 
-type netErr string
-
-func (e netErr) Error() string { return string(e) }
-
-// close closes the netlink sockets.
+// Close closes the netlink sockets.
 func (d *sockDiag) Close() error {
 	for ns, h := range d.handles {
 		h.Close()
