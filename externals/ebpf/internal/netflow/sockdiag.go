@@ -32,6 +32,7 @@ type sockDiag struct {
 	cfg     Config
 	adopt   *ebpf.Map                  // cookies of the older connections (adopt.h)
 	handles map[uint32]*netlink.Handle // by netns inode: a socket opened in each
+	paths   map[uint32]string          // the host's namespaces, during one dump round
 	older   map[diagKey]*olderConn     // established before the start, not yet adopted
 }
 
@@ -104,12 +105,16 @@ func (d *sockDiag) dump(ns uint32, out map[diagKey]diagSock) error {
 	return nil
 }
 
-// handle is a netlink socket in namespace ns, opened once.
+// handle is a netlink socket in namespace ns, opened once (the host's
+// namespaces are looked up once a dump round, and only for a new one).
 func (d *sockDiag) handle(ns uint32) (*netlink.Handle, error) {
 	if h := d.handles[ns]; h != nil {
 		return h, nil
 	}
-	path, ok := hostns.NetNamespaces(d.cfg.ProcRoot, d.cfg.HostRoot)[ns]
+	if d.paths == nil {
+		d.paths = hostns.NetNamespaces(d.cfg.ProcRoot, d.cfg.HostRoot)
+	}
+	path, ok := d.paths[ns]
 	if !ok {
 		return nil, errNoNetns
 	}
@@ -127,6 +132,18 @@ func (d *sockDiag) handle(ns uint32) (*netlink.Handle, error) {
 }
 
 var errNoNetns = errors.New("network namespace gone")
+
+// forget closes the sockets of the namespaces not in keep: a netlink
+// socket holds its namespace, which would outlive its last process.
+func (d *sockDiag) forget(keep map[uint32]bool) {
+	for ns, h := range d.handles {
+		if !keep[ns] {
+			h.Close()
+			delete(d.handles, ns)
+		}
+	}
+	d.paths = nil
+}
 
 // Close closes the netlink sockets.
 func (d *sockDiag) Close() error {

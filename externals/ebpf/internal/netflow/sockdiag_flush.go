@@ -15,7 +15,8 @@ import (
 func (d *sockDiag) start(tracked map[diagKey]bool, agg *aggregator) error {
 	all := map[diagKey]diagSock{}
 	var errs []error
-	for ns := range hostns.NetNamespaces(d.cfg.ProcRoot, d.cfg.HostRoot) {
+	d.paths = hostns.NetNamespaces(d.cfg.ProcRoot, d.cfg.HostRoot)
+	for ns := range d.paths {
 		if err := d.dump(ns, all); err != nil && !errors.Is(err, errNoNetns) {
 			errs = append(errs, err)
 		}
@@ -38,9 +39,12 @@ func (d *sockDiag) start(tracked map[diagKey]bool, agg *aggregator) error {
 			d.older[k].conn.Pid, d.older[k].conn.Comm = o.pid, o.comm
 		}
 	}
-	for _, o := range d.older {
+	keep := map[uint32]bool{}
+	for k, o := range d.older {
 		agg.live(0, &o.conn)
+		keep[k.netns] = true
 	}
+	d.forget(keep)
 	return errors.Join(errs...)
 }
 
@@ -63,6 +67,7 @@ func (d *sockDiag) refresh(sks []uint64, conns []netflowConn, hasOwner func(conn
 			errs = append(errs, err)
 		}
 	}
+	d.forget(nss)
 	want := map[uint32][]int{} // socket inode: indexes into conns
 	for i := range conns {
 		c := &conns[i]

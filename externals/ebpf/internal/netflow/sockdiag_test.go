@@ -194,3 +194,23 @@ func BenchmarkSockDiagFlush(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/2000, "ns/socket")
 	})
 }
+
+// A namespace no connection lives in any more loses its socket, which
+// would otherwise keep it alive.
+func TestSockDiagForgetsNamespaces(t *testing.T) {
+	requireSockDiag(t)
+	d := newSockDiag(Config{ProcRoot: "/proc", HostRoot: "/"}, nil)
+	defer d.Close()
+	ns := selfNetns(t)
+	if err := d.dump(ns, map[diagKey]diagSock{}); err != nil {
+		t.Fatal(err)
+	}
+	d.forget(map[uint32]bool{ns: true})
+	if len(d.handles) != 1 {
+		t.Fatalf("kept %d sockets, want this namespace's", len(d.handles))
+	}
+	d.forget(nil)
+	if len(d.handles) != 0 {
+		t.Errorf("kept %d sockets for namespaces nothing lives in", len(d.handles))
+	}
+}
