@@ -12,6 +12,7 @@ import (
 
 	"github.com/influxdata/line-protocol/v2/lineprotocol"
 
+	"netobs.local/agent/externals/ebpf/features"
 	"netobs.local/agent/tests/testenv"
 )
 
@@ -20,6 +21,8 @@ import (
 // with the shell's pid and user.
 func TestBashLog(t *testing.T) {
 	testenv.RequireBinaries(t, "script", "setpriv", "bash")
+	testenv.RequireRoot(t)
+	testenv.RequireHook(t, features.Hook{Kind: features.KindUretprobe, Target: "readline"})
 	out, stop := collector(t, "--enabled", "ebpf-bash")
 	home := t.TempDir()
 	os.Chmod(home, 0o777)

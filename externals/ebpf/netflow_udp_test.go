@@ -14,6 +14,7 @@ import (
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/net/ipv4"
 
+	"netobs.local/agent/externals/ebpf/features"
 	"netobs.local/agent/tests/testenv"
 )
 
@@ -74,6 +75,11 @@ func recvExitLinks(t *testing.T, pid int) int {
 
 func testNetflowUDP(t *testing.T, mode string) {
 	testenv.RequireBinaries(t, "python3")
+	testenv.RequireRoot(t)
+	if mode == "on-demand" { // no exit attached: the cgroup hooks name every sender
+		testenv.RequireHook(t, features.Hook{Kind: features.KindCgroupSockAddr, Target: "recvmsg4"},
+			features.Hook{Kind: features.KindCgroupSockAddr, Target: "recvmsg6"})
+	}
 	port := serverUDPPort(t)
 	server := testenv.Start(t, "python3", "-c", pyThreadName+fmt.Sprintf(`
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

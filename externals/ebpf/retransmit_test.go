@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"netobs.local/agent/externals/ebpf/features"
 	"netobs.local/agent/tests/testenv"
 )
 
@@ -67,8 +69,17 @@ func TestFeaturesCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("features: %v\n%s", err, out)
 	}
-	for _, want := range []string{"via tp_btf inet_sock_set_state", "kprobes (never required)", "ebpf-bash",
-		"syscalls/sys_exit_recvmmsg", "via tp_btf sock_send_length"} {
+	// tp_btf where the collector's probe says it loads, else the
+	// tracepoints (a host that refuses tp_btf, or features.RefuseEnv).
+	var via []string
+	for _, h := range []features.Hook{{Kind: features.KindTPBTF, Target: "inet_sock_set_state"}, {Kind: features.KindTPBTF, Target: "sock_send_length"}} {
+		if st := h.Probe(); st.On {
+			via = append(via, "via "+h.String())
+		} else {
+			via = append(via, fmt.Sprintf("via tracepoint sock/%s (%s: %s", h.Target, h, st.Reason))
+		}
+	}
+	for _, want := range append(via, "kprobes (never required)", "ebpf-bash", "syscalls/sys_exit_recvmmsg") {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("features output lacks %q:\n%s", want, out)
 		}

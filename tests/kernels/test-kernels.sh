@@ -4,7 +4,8 @@
 # KERNEL (default: "host 5.10 6.1 6.12"; host = this machine's kernel,
 # natively, the others under qemu via run-in-kernel.sh) and prints which
 # test passed on which kernel, then the features table of every kernel
-# side by side. Exits 1 when a test failed on any kernel.
+# side by side, and why each skipped test skipped on each kernel. Exits 1
+# when a test failed on any kernel.
 #
 # Logs: tests/.cache/kernels/results/<kernel>.log (full go test -v output,
 # verifier logs included). KERNELS may also come from the environment.
@@ -120,4 +121,15 @@ awk -v kernels="$kernels" -v dir="$results" '
       printf "\n"
     }
   }'
+# Why each test skipped, per kernel: the -v logs through test2json, and
+# gotestsum's summary of them (indented: the suite's own closes make test).
+for k in $kernels; do
+  if grep -q -- '--- SKIP' "$results/$k.log"; then
+    echo
+    echo "skipped on $k:"
+    go tool test2json -p "$k" <"$results/$k.log" >"$results/$k.json"
+    go tool gotestsum --format none --format-icons text --hide-summary failed,errors --raw-command -- cat "$results/$k.json" |
+      grep -v '^=== Skipped$' | sed '/^$/d; s/^/  /'
+  fi
+done
 exit $failed

@@ -26,6 +26,16 @@ const (
 	// KindIter is a BPF iterator (Target: "bpf_map_elem", "task_file",
 	// ...), run by reading it rather than by a kernel event.
 	KindIter HookKind = "iter"
+	// KindRawTracepoint is a raw tracepoint (Target: its name, as
+	// "sched_process_fork").
+	KindRawTracepoint HookKind = "raw_tp"
+	// KindUprobe and KindUretprobe attach to a user binary's function
+	// (Target: "symbol" or "path:symbol"); the probe checks the kernel's
+	// side only, the binary is the plugin's to find.
+	KindUprobe    HookKind = "uprobe"
+	KindUretprobe HookKind = "uretprobe"
+	// KindSocketFilter is a socket filter program (no Target).
+	KindSocketFilter HookKind = "socket"
 )
 
 // Hook is one candidate attach point for an event.
@@ -39,6 +49,7 @@ func (h Hook) String() string { return string(h.Kind) + " " + h.Target }
 // Paths the probes read, variables so tests can point them elsewhere.
 var (
 	KprobePMU    = "/sys/bus/event_source/devices/kprobe/type"
+	UprobePMU    = "/sys/bus/event_source/devices/uprobe/type"
 	KallsymsPath = "/proc/kallsyms"
 )
 
@@ -67,8 +78,14 @@ func (h Hook) Probe() Status {
 	case KindSockDiag:
 		return sockDiagOn()
 	case KindCgroupSockAddr:
-		if err := features.HaveProgramType(ebpf.CGroupSockAddr); err != nil {
-			return off("no cgroup sock_addr programs: " + err.Error())
+		return sockAddrOn(h.Target)
+	case KindRawTracepoint:
+		return rawTracepointOn(h.Target)
+	case KindUprobe, KindUretprobe:
+		return uprobeOn()
+	case KindSocketFilter:
+		if err := features.HaveProgramType(ebpf.SocketFilter); err != nil {
+			return off("no socket filter programs: " + err.Error())
 		}
 		return on()
 	}

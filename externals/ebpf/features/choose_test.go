@@ -89,7 +89,7 @@ func TestHookProbeErrors(t *testing.T) {
 	if st := (Hook{KindTracepoint, "no-slash"}).Probe(); st.On || !strings.Contains(st.Reason, "not group/event") {
 		t.Errorf("malformed tracepoint: %v", st)
 	}
-	if st := (Hook{"uprobe", "x"}).Probe(); st.On || !strings.Contains(st.Reason, `unknown hook kind "uprobe"`) {
+	if st := (Hook{"lsm", "x"}).Probe(); st.On || !strings.Contains(st.Reason, `unknown hook kind "lsm"`) {
 		t.Errorf("unknown kind: %v", st)
 	}
 	// A module's symbol (its line carries "\t[module]") is probeable too.

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"netobs.local/agent/externals/ebpf/features"
 	"netobs.local/agent/tests/testenv"
 )
 
@@ -31,9 +32,9 @@ func kernelVersion(t *testing.T) (release string, major, minor int) {
 // atLeast reports whether the kernel is major.minor or newer.
 func atLeast(maj, min, major, minor int) bool { return maj > major || maj == major && min >= minor }
 
-// features runs `datakit-ebpf features` and returns STATUS by
+// featuresReport runs `datakit-ebpf features` and returns STATUS by
 // "PLUGIN / DEPENDENCY", plus the raw table.
-func features(t *testing.T) (map[string]string, string) {
+func featuresReport(t *testing.T) (map[string]string, string) {
 	t.Helper()
 	out, err := exec.Command(collectorBinary(t), "features").CombinedOutput()
 	if err != nil {
@@ -63,7 +64,7 @@ func features(t *testing.T) (map[string]string, string) {
 func TestFeaturesTable(t *testing.T) {
 	testenv.RequireRoot(t)
 	release, maj, min := kernelVersion(t)
-	rows, raw := features(t)
+	rows, raw := featuresReport(t)
 	names := slices.Sorted(maps.Keys(rows))
 	for _, k := range names {
 		state := "on"
@@ -92,6 +93,15 @@ func TestFeaturesTable(t *testing.T) {
 		via["ebpf-net / hook socket sends"] = "on: via fexit inet_sendmsg+inet6_sendmsg (tp_btf sock_send_length: "
 		via["ebpf-net / hook socket receives"] = "on: via fexit inet_recvmsg+inet6_recvmsg (tp_btf sock_recv_length: "
 	}
+	// A kernel may have tp_btf and refuse it (EPERM, as some hosts refuse
+	// iterators and trampolines; or features.RefuseEnv): the collector's
+	// probe says so, and the tracepoints serve instead.
+	if st := (features.Hook{Kind: features.KindTPBTF, Target: "sock_send_length"}).Probe(); refused(st) && atLeast(maj, min, 6, 3) {
+		t.Logf("kernel %s: tp_btf refused here: %s", release, st.Reason)
+		want["(kernel) / tp_btf raw tracepoints"] = false
+		via["ebpf-net / hook socket sends"] = "on: via tracepoint sock/sock_send_length (tp_btf sock_send_length: "
+		via["ebpf-net / hook socket receives"] = "on: via tracepoint sock/sock_recv_length (tp_btf sock_recv_length: "
+	}
 	for row, prefix := range via {
 		if got := rows[row]; !strings.HasPrefix(got, prefix) {
 			t.Errorf("kernel %s: %s is %q, want %q...", release, row, got, prefix)
@@ -117,4 +127,10 @@ func TestFeaturesTable(t *testing.T) {
 			t.Errorf("kernel %s: %s is %q, want on=%v", release, row, got, on)
 		}
 	}
+}
+
+// refused is a probe's verdict that the kernel has the hook but will not
+// load it, as opposed to lacking it.
+func refused(st features.Status) bool {
+	return !st.On && (strings.Contains(st.Reason, "refuses") || strings.Contains(st.Reason, features.RefuseEnv))
 }

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -16,6 +16,7 @@ import (
 	ebpffeatures "github.com/cilium/ebpf/features"
 	"github.com/cilium/ebpf/rlimit"
 
+	"netobs.local/agent/externals/ebpf/features"
 	"netobs.local/agent/tests/testenv"
 )
 
@@ -49,57 +50,47 @@ func bpfObjects(t *testing.T) []string {
 // dependsOn are programs the collector loads only together with another
 // hook (any of the listed): the recv exits finish what a receive hook
 // starts, so without one the collector does not load them (netflow's plan).
-var dependsOn = map[string][]string{
+var dependsOn = map[string][]features.Hook{
 	"on_sys_exit_recvfrom": recvHooks,
 	"on_sys_exit_recvmsg":  recvHooks,
 	"on_sys_exit_recvmmsg": recvHooks,
 }
 
-var recvHooks = []string{"tracepoint/sock/sock_recv_length", "fexit/inet_recvmsg"}
-
-// hookPresent reports whether the kernel has the program's attach point,
-// from its ELF section ("tracepoint/group/event", "raw_tracepoint/name",
-// "uretprobe/sym": uprobes attach to user binaries, present everywhere),
-// and one of the hooks it depends on, if any.
-func hookPresent(prog, section string) bool {
-	if deps, ok := dependsOn[prog]; ok && !slices.ContainsFunc(deps, func(d string) bool { return hookPresent("", d) }) {
-		return false
-	}
-	kind, target, _ := strings.Cut(section, "/")
-	switch kind {
-	case "tracepoint", "tp":
-		_, err := os.Stat(filepath.Join("/sys/kernel/tracing/events", target, "format"))
-		return err == nil
-	case "tp_btf":
-		// A BTF raw tracepoint exists where a tracepoint of that name does.
-		m, _ := filepath.Glob(filepath.Join("/sys/kernel/tracing/events", "*", target, "format"))
-		return len(m) > 0
-	case "raw_tracepoint", "raw_tp":
-		return true // every raw tracepoint we use is older than our oldest kernel
-	case "fentry", "fexit":
-		return trampolineOn(kind, target)
-	}
-	return true
+// recvHooks are netflow's ways of observing receives (netflow.Hooks).
+var recvHooks = []features.Hook{
+	{Kind: features.KindTPBTF, Target: "sock_recv_length"},
+	{Kind: features.KindTracepoint, Target: "sock/sock_recv_length"},
+	{Kind: features.KindFexit, Target: "inet_recvmsg"},
 }
 
-// trampolineOn reports whether a fentry/fexit program can attach to the
-// kernel function target: this project's hosts refuse them (EPERM).
-func trampolineOn(kind, target string) bool {
-	at := map[string]ebpf.AttachType{"fentry": ebpf.AttachTraceFEntry, "fexit": ebpf.AttachTraceFExit}[kind]
-	p, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.Tracing, AttachType: at, AttachTo: target, License: "GPL",
-		Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}})
-	if err != nil {
-		return false
+// shouldLoad asks the collector's own probes (package features, as
+// `datakit-ebpf features` does) whether prog, from ELF section, loads on
+// this kernel: its hook, and one of the hooks it depends on. ok false
+// comes with the probe's reason.
+func shouldLoad(prog, section string) (why string, ok bool) {
+	hook, known := features.HookForSection(section)
+	if !known {
+		return "", true // TestProgramsLoad fails: a program type no probe covers
 	}
-	p.Close()
-	return true
+	if st := hook.Probe(); !st.On {
+		return fmt.Sprintf("probe of %s: %s", hook, st.Reason), false
+	}
+	if deps, ok := dependsOn[prog]; ok {
+		ch := features.Choose("what it depends on", deps...)
+		if _, ok := ch.Chosen(); !ok {
+			return "it finishes receives, and " + ch.String(), false
+		}
+	}
+	return "", true
 }
 
 // TestProgramsLoad loads every program of every collector object alone,
 // with the collector's default settings, and names the verifier's verdict
-// per program. A program whose hook exists on this kernel must load; one
-// whose hook is absent is reported and skipped (the collector must not
-// load it there, or must have a fallback).
+// per program. A program whose hook the collector's probe says loads here
+// must load; one whose hook the probe says is absent or refused is
+// skipped with the probe's reason (the collector does not load it there,
+// or falls back). A program type no probe covers fails: the next one the
+// collector uses gets a probe, so its refusal skips instead of failing.
 func TestProgramsLoad(t *testing.T) {
 	testenv.RequireRoot(t)
 	if err := rlimit.RemoveMemlock(); err != nil {
@@ -127,13 +118,14 @@ func TestProgramsLoad(t *testing.T) {
 		for _, prog := range names {
 			section := spec.Programs[prog].SectionName
 			t.Run(strings.TrimSuffix(filepath.Base(obj), "_x86_bpfel.o")+"/"+prog, func(t *testing.T) {
-				err := loadAlone(spec, prog)
-				switch {
-				case err == nil:
-				case !hookPresent(prog, section):
-					t.Skipf("kernel %s: %s (%s) has no usable hook here and does not load either: %v", kernelName(), prog, section, err)
-				default:
-					t.Errorf("kernel %s: %s (%s) does not load: %v", kernelName(), prog, section, err)
+				if _, ok := features.HookForSection(section); !ok {
+					t.Fatalf("%s: no probe covers section %q: map it to a hook in features.HookForSection", prog, section)
+				}
+				if why, ok := shouldLoad(prog, section); !ok {
+					t.Skipf("kernel %s: %s (%s) is not loaded here: %s", kernelName(), prog, section, why)
+				}
+				if err := loadAlone(spec, prog); err != nil {
+					t.Errorf("kernel %s: %s (%s) does not load, though the probe says its hook does: %v", kernelName(), prog, section, err)
 				}
 			})
 		}
@@ -167,4 +159,43 @@ func loadAlone(spec *ebpf.CollectionSpec, prog string) error {
 		}
 	}
 	return err
+}
+
+// TestProgramsLoadRefused runs TestProgramsLoad with iterators and tp_btf
+// forced refused (features.RefuseEnv), as on hosts whose kernel answers
+// EPERM: each such program must be skipped with the probe's reason, and
+// the rest must still pass, on a kernel that would load them all.
+func TestProgramsLoadRefused(t *testing.T) {
+	testenv.RequireRoot(t)
+	if os.Getenv(features.RefuseEnv) != "" {
+		t.Skipf("skipped: %s is set already; this test sets it itself", features.RefuseEnv)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestProgramsLoad$", "-test.v", "-test.count", "1")
+	cmd.Env = append(os.Environ(), features.RefuseEnv+"=iter,tp_btf")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("TestProgramsLoad with %s=iter,tp_btf: %v\n%s", features.RefuseEnv, err, out)
+	}
+	forced := 0
+	for _, obj := range bpfObjects(t) {
+		spec, err := ebpf.LoadCollectionSpec(obj)
+		if err != nil {
+			t.Fatalf("%s: %v", obj, err)
+		}
+		for prog, ps := range spec.Programs {
+			h, _ := features.HookForSection(ps.SectionName)
+			if h.Kind != features.KindIter && h.Kind != features.KindTPBTF {
+				continue
+			}
+			forced++
+			name := "TestProgramsLoad/" + strings.TrimSuffix(filepath.Base(obj), "_x86_bpfel.o") + "/" + prog
+			reason := fmt.Sprintf("%s (%s) is not loaded here: probe of %s: %s hooks refused by %s", prog, ps.SectionName, h, h.Kind, features.RefuseEnv)
+			if !strings.Contains(string(out), "--- SKIP: "+name+" ") || !strings.Contains(string(out), reason) {
+				t.Errorf("%s: not skipped with %q:\n%s", name, reason, out)
+			}
+		}
+	}
+	if forced == 0 {
+		t.Fatal("no iter or tp_btf program in the collector's objects: nothing was forced")
+	}
 }

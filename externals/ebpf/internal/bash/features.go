@@ -3,7 +3,6 @@ package bash
 import (
 	"debug/elf"
 	"fmt"
-	"os"
 	"strings"
 
 	"netobs.local/agent/externals/ebpf/features"
@@ -18,10 +17,7 @@ type Check struct {
 // Features reports what ebpf-bash depends on: uprobes, and bash binaries
 // with a readline symbol.
 func Features(procRoot, hostRoot string) []Check {
-	uprobe := features.Status{On: true}
-	if _, err := os.Stat("/sys/bus/event_source/devices/uprobe/type"); err != nil {
-		uprobe = features.Status{Reason: "kernel without the uprobe PMU (CONFIG_UPROBE_EVENTS)"}
-	}
+	uprobe := features.Hook{Kind: features.KindUretprobe, Target: "readline"}.Probe()
 	var with, without []string
 	for _, path := range findBinaries(procRoot, hostRoot) {
 		if hasReadline(path) {

@@ -20,6 +20,14 @@ import (
 // records after a quiet spell wait at most that long. Errors other than
 // the deadline and a closed reader go to onErr.
 func ReadRing(ctx context.Context, r *ringbuf.Reader, wait time.Duration, handle func([]byte), onErr func(error)) {
+	ReadRingFlushed(ctx, r, wait, handle, onErr, nil)
+}
+
+// ReadRingFlushed is ReadRing for a consumer that cannot wait for the
+// next look: after r.Flush(), the reader wakes at once, hands every record
+// already in the ring to handle, then calls flushed (see
+// RingSync).
+func ReadRingFlushed(ctx context.Context, r *ringbuf.Reader, wait time.Duration, handle func([]byte), onErr func(error), flushed func()) {
 	var rec ringbuf.Record
 	next := wait
 	for ctx.Err() == nil {
@@ -34,6 +42,12 @@ func ReadRing(ctx context.Context, r *ringbuf.Reader, wait time.Duration, handle
 			}
 			if errors.Is(err, ringbuf.ErrClosed) {
 				return
+			}
+			if errors.Is(err, ringbuf.ErrFlushed) { // returned after the records that were there
+				if flushed != nil {
+					flushed()
+				}
+				continue
 			}
 			if !errors.Is(err, os.ErrDeadlineExceeded) {
 				onErr(err)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -66,5 +67,41 @@ func TestShortLivedProcess(t *testing.T) {
 	}
 	if c.DecodeErrors.Load() != 0 || c.KernelDrops() != 0 {
 		t.Errorf("decode errors %d, kernel drops %d", c.DecodeErrors.Load(), c.KernelDrops())
+	}
+}
+
+// A lookup made as soon as a short-lived process is gone (a plugin's
+// flush right after a 10 ms curl closed its connection) gets the
+// process's own path and arguments: its exec record was in the ring
+// buffer before it ran, even if the reader has not woken up for it yet
+// (records are submitted without a wakeup, and an idle reader looks
+// only every 250 ms). Without that, the lookup finds the entry the fork
+// made, which carries the parent's image.
+func TestLookupRightAfterExit(t *testing.T) {
+	testenv.RequireRoot(t)
+	testenv.RequireBinaries(t, "sh")
+	if err := rlimit.RemoveMemlock(); err != nil {
+		t.Fatal(err)
+	}
+	c := New("/proc", time.Minute, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err := c.Load(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	for i := range 20 {
+		marker := "netobs-marker-" + strconv.Itoa(i)
+		cmd := exec.Command("sh", "-c", "exit 0", marker)
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		info, ok := c.Lookup(uint32(cmd.Process.Pid))
+		if !ok || (info.Path != "/usr/bin/sh" && info.Path != "/bin/sh") || !slices.Contains(info.Args, marker) {
+			t.Errorf("process %d of 20, looked up right after it exited: found %v, path %q, args %q; want sh with %s",
+				i+1, ok, info.Path, info.Args, marker)
+		}
 	}
 }

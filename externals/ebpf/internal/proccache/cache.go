@@ -53,8 +53,11 @@ func (i *Info) Cmdline() string {
 
 type entry struct {
 	Info
-	partial bool      // known from a fork only: path and args may be missing
-	gone    time.Time // exit time
+	partial bool // known from a fork only: path and args may be missing
+	// inherited: known from a fork, with the parent's image, which an exec
+	// whose record is not read yet may have replaced.
+	inherited bool
+	gone      time.Time // exit time
 }
 
 // Table is the pure userspace state, fed by the plugin (or by tests).
@@ -63,6 +66,9 @@ type Table struct {
 	retain     time.Duration
 	max        int
 	containers *containers.Resolver // nil: containers are not named
+	// drain, when set, returns once the records already in the kernel's
+	// ring are applied (false when it cannot tell): see lookup.
+	drain func() bool
 
 	mu    sync.Mutex
 	procs map[uint32]*entry
@@ -105,8 +111,27 @@ func (t *Table) lookup(pid uint32) (Info, bool) {
 	if pid == 0 {
 		return Info{}, false
 	}
+	// A process's fork and exec records are written before it runs, so
+	// before any record of what it did; but they may still wait in the
+	// ring for the reader (which an idle cache wakes only every 250 ms).
+	// A lookup that would otherwise answer from a fork (the parent's
+	// image: an exec may follow) or from nothing drains the ring first.
+	drained := false
+	drain := func() {
+		if !drained && t.drain != nil {
+			drained = t.drain()
+		}
+	}
 	t.mu.Lock()
 	e := t.procs[pid]
+	if e != nil && e.inherited && t.drain != nil {
+		t.mu.Unlock()
+		drain()
+		t.mu.Lock()
+		if e = t.procs[pid]; e != nil && drained {
+			e.inherited = false // no exec came before now: the fork's image is the process's
+		}
+	}
 	if e != nil && !e.partial {
 		info := e.Info
 		t.mu.Unlock()
@@ -114,7 +139,13 @@ func (t *Table) lookup(pid uint32) (Info, bool) {
 	}
 	t.mu.Unlock()
 	fresh, err := readProc(t.procRoot, pid)
-	if err != nil {
+	if err != nil { // gone from /proc: only its records can tell
+		drain()
+		t.mu.Lock()
+		if cur := t.procs[pid]; drained && cur != nil {
+			e = cur
+		}
+		t.mu.Unlock()
 		if e != nil {
 			return e.Info, true
 		}
@@ -122,7 +153,7 @@ func (t *Table) lookup(pid uint32) (Info, bool) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if cur := t.procs[pid]; cur == nil || cur.partial {
+	if cur := t.procs[pid]; cur == nil || cur.partial || cur.inherited {
 		t.put(&entry{Info: fresh})
 	}
 	return fresh, true
@@ -166,7 +197,7 @@ func (t *Table) apply(ev *event, now time.Time) {
 		child := &entry{Info: Info{Pid: k.Pid, PPid: k.Ppid, Start: time.Duration(k.StartNs)}, partial: true}
 		if p := t.procs[k.Ppid]; p != nil { // a fork runs the parent's image
 			child.Comm, child.Path, child.Args, child.ArgsCut = p.Comm, p.Path, p.Args, p.ArgsCut
-			child.UID, child.ContainerID, child.partial = p.UID, p.ContainerID, p.partial
+			child.UID, child.ContainerID, child.partial, child.inherited = p.UID, p.ContainerID, p.partial, !p.partial
 		}
 		t.put(child)
 	case processProcEventType(k.Type) == processProcEventTypeEVENT_PROC_EXIT:

@@ -19,6 +19,9 @@ import (
 
 const (
 	readDeadline = 20 * time.Millisecond
+	// drainTimeout bounds how long a lookup waits for the reader to apply
+	// the records already in the ring (microseconds when it keeps up).
+	drainTimeout = time.Second
 	wakeupBytes  = 64 << 10
 	maxProcs     = 1 << 17
 )
@@ -33,6 +36,7 @@ type Cache struct {
 	objects loader.Stack
 	links   loader.Stack
 	reader  *ringbuf.Reader
+	sync    *loader.RingSync
 
 	Events, DecodeErrors atomic.Uint64
 
@@ -99,6 +103,8 @@ func (c *Cache) Start(ctx context.Context) error {
 		c.links.Close()
 		return fmt.Errorf("process cache: scan: %w", err)
 	}
+	c.sync = loader.NewRingSync(c.reader)
+	c.drain = func() bool { return c.sync.Wait(drainTimeout) }
 	ctx, c.cancel = context.WithCancel(ctx)
 	c.wg.Add(2)
 	go func() { defer c.wg.Done(); c.readLoop(ctx) }()
@@ -138,7 +144,8 @@ func (c *Cache) Programs() []*ebpf.Program {
 }
 
 func (c *Cache) readLoop(ctx context.Context) {
-	loader.ReadRing(ctx, c.reader, readDeadline, func(rec []byte) {
+	defer c.sync.Stopped()
+	loader.ReadRingFlushed(ctx, c.reader, readDeadline, func(rec []byte) {
 		c.Events.Add(1)
 		ev, err := decodeRecord(rec)
 		if err != nil {
@@ -146,7 +153,7 @@ func (c *Cache) readLoop(ctx context.Context) {
 			return
 		}
 		c.apply(&ev, time.Now())
-	}, func(err error) { c.log.Error("process cache: ring buffer", "err", err) })
+	}, func(err error) { c.log.Error("process cache: ring buffer", "err", err) }, c.sync.Flushed)
 }
 
 // sweepLoop forgets exited processes once their retention is over.
