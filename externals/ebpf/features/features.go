@@ -146,7 +146,14 @@ func loadTracing(at ebpf.AttachType, target string) Status {
 // rlimit anyway.
 func loadFailure(at ebpf.AttachType, target string, err error) string {
 	if errors.Is(err, unix.EPERM) {
-		return fmt.Sprintf("the kernel refuses %s programs (EPERM loading one on %s: BPF trampolines not available or not permitted)", at, target)
+		why := "BPF trampolines not available or not permitted"
+		switch at {
+		case ebpf.AttachTraceIter:
+			why = "BPF iterators not permitted here: hosts differ, through lockdown, a BPF LSM policy or a distribution patch"
+		case ebpf.AttachTraceRawTp:
+			why = "BTF raw tracepoints not permitted here"
+		}
+		return fmt.Sprintf("the kernel refuses %s programs (EPERM loading one on %s: %s)", at, target, why)
 	}
 	return fmt.Sprintf("%s program on %s does not load: %v", at, target, err)
 }
