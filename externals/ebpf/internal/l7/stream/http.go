@@ -154,8 +154,10 @@ func (h *httpConn) requestBytes(t *Tracker, s *socket, ev *l7.Event) {
 		if off < len(b) {
 			st = httpparse.ParseRequest(b[off:], &r)
 		}
-		if f.open && (st == httpparse.Invalid || r.Method == "") {
-			h.addRequest(uint64(total-off), ev.TimestampNs) // a method prefix alone does not end a body
+		if f.open && (st == httpparse.Invalid || r.Method == "" || r.Method == httpparse.MethodOther && !r.LineDone) {
+			// A method prefix alone does not end a body, nor do two words
+			// of text ("upload data...") that would be an unknown method.
+			h.addRequest(uint64(total-off), ev.TimestampNs)
 			return
 		}
 		f.open = false

@@ -353,3 +353,21 @@ func TestClassifyOtherMethod(t *testing.T) {
 		}
 	}
 }
+
+// Text at the start of an open request body that reads as an unknown
+// method and a path cut short is body, not a request.
+func TestOpenBodyIsNotAnOtherMethod(t *testing.T) {
+	var rec recorder
+	tr := New(Config{}, &rec)
+	c := newSock(t, tr, 1, clientAddr, serverAddr)
+	c.send("POST /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+	c.capBytes = 16 // the capture ends inside the second word
+	c.send("upload data-that-goes-on")
+	c.capBytes = l7.DefaultCaptureBytes
+	c.send("\r\n0\r\n\r\n")
+	c.recv("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	c.send("GET /next HTTP/1.1\r\n\r\n")
+	c.recv("HTTP/1.1 404 Not Found\r\n\r\n")
+	c.close()
+	check(t, rec.http, want{"POST", "/up", 200, 0, 0, true}, want{"GET", "/next", 404, 0, 0, true})
+}
