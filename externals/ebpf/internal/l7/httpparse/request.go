@@ -79,22 +79,26 @@ func otherMethod(b []byte) string {
 // counted in HeadLen.
 func ParseRequest(b []byte, r *Request) Status {
 	*r = Request{Framing: Framing{ContentLength: -1}}
-	off, st := skipEmptyLines(b)
-	if st != Complete {
-		return st
+	off := 0
+	if len(b) == 0 || b[0] == '\r' || b[0] == '\n' {
+		var st Status
+		if off, st = skipEmptyLines(b); st != Complete {
+			return st
+		}
 	}
-	sp := off
-	for sp < len(b) && sp-off <= maxMethodLen && tokenChar[b[sp]] {
-		sp++
-	}
+	m := b[off:min(len(b), off+maxMethodLen+1)]
+	sp := indexByte(m, ' ')
 	switch {
-	case sp == len(b) && sp-off <= maxMethodLen:
+	case sp < 0 && len(m) <= maxMethodLen && isToken(m):
 		return Partial // a method, or the start of one
-	case sp == off || sp-off > maxMethodLen || b[sp] != ' ':
+	case sp <= 0:
 		return Invalid
 	}
-	r.Method = method(b[off:sp])
-	off = sp + 1
+	if r.Method = method(m[:sp]); r.Method == MethodOther && !isToken(m[:sp]) {
+		r.Method = ""
+		return Invalid
+	}
+	off += sp + 1
 	target, end := b[off:], 0
 	for end < len(target) && target[end] > ' ' && target[end] != 0x7f {
 		end++

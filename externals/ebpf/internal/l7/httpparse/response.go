@@ -16,9 +16,12 @@ type Response struct {
 // CRLF) are skipped and counted in HeadLen.
 func ParseResponse(b []byte, r *Response) Status {
 	*r = Response{Framing: Framing{ContentLength: -1}}
-	start, st := skipEmptyLines(b)
-	if st != Complete {
-		return st
+	start := 0
+	if len(b) == 0 || b[0] == '\r' || b[0] == '\n' {
+		var st Status
+		if start, st = skipEmptyLines(b); st != Complete {
+			return st
+		}
 	}
 	version, st := parseVersion(b[start:])
 	if st != Complete {
