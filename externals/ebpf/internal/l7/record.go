@@ -6,7 +6,7 @@ import "net/netip"
 type HTTPExchange struct {
 	Conn ConnInfo
 	// Method, Path and Version are interned strings ("GET", "/a/b", "1.1");
-	// Path has its query string stripped.
+	// Path has its query string, fragment and path parameters stripped.
 	Method, Path, Version string
 	// PathTruncated is true when the capture ended inside the path.
 	PathTruncated bool

@@ -74,8 +74,8 @@ var NetL7Log = Register(Measurement{
 		Tag{"trace_id", "Trace id from the request's W3C traceparent (hex) or x-datadog-trace-id (decimal) header; N/A without one"},
 	),
 	Fields: []Field{
-		{"http_method", String, "-", "HTTP method"},
-		{"http_path", String, "-", "HTTP path, without the query string"},
+		{"http_method", String, "-", "HTTP method; OTHER outside the known set, as httpflow"},
+		{"http_path", String, "-", "HTTP path, without the query string, fragment or path parameters"},
 		{"http_status_code", Int, "-", "HTTP status code (0: no response seen)"},
 		{"message", String, "-", "One-line summary: `client:port -> server:port tcp METHOD PATH STATUS`"},
 		{"rx_seq", Int, "-", "TCP sequence number of the first byte of the request or response the interface received"},

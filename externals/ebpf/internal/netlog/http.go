@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"time"
 
 	"netobs.local/agent/externals/ebpf/internal/l7/httpparse"
@@ -41,41 +42,82 @@ func (r *request) l7TraceID() string {
 
 const maxPending = 32 // pipelined requests kept per connection
 
-// httpSegment looks at a segment that starts new data in direction d. A
-// request head is queued; a response head completes the oldest request of
-// the other direction, which is returned.
-func (c *conn) httpSegment(d int, seq, ack uint32, payload []byte, now time.Time) (exchange, bool) {
+// httpSegment walks the messages in a segment that starts new data in
+// direction d and appends to exs the exchanges it completes. A request
+// head is queued; a final response head completes the oldest request of
+// the other direction. The walk goes on past a message while its length
+// is known and inside the segment: pipelined messages, and the final
+// response after an interim 1xx in the same segment.
+func (c *conn) httpSegment(exs []exchange, d int, seq, ack uint32, payload []byte, now time.Time) []exchange {
+	for off := 0; off < len(payload); {
+		n, ex, ok := c.httpMessage(d, seq+uint32(off), ack, payload[off:], now)
+		if ok {
+			exs = append(exs, ex)
+		}
+		if n == 0 {
+			break
+		}
+		off += n
+	}
+	return exs
+}
+
+// httpMessage handles the message at the start of b (after any empty
+// lines) and returns its length, or 0 when that is unknown or past b.
+func (c *conn) httpMessage(d int, seq, ack uint32, b []byte, now time.Time) (int, exchange, bool) {
 	var req httpparse.Request
-	if httpparse.ParseRequest(payload, &req) != httpparse.Invalid && req.LineDone {
+	if st := httpparse.ParseRequest(b, &req); st != httpparse.Invalid && req.LineDone {
 		c.sawHTTP = true
 		if len(c.http) < maxPending {
 			r := request{method: req.Method, path: string(req.Path), seq: seq, ack: ack, dir: d, at: now}
-			r.traceID, r.parentID = traceHeaders(payload)
+			r.traceID, r.parentID = traceHeaders(b)
 			c.http = append(c.http, r)
 		}
-		return exchange{}, false
+		if st != httpparse.Complete || req.Chunked {
+			return 0, exchange{}, false
+		}
+		return within(req.HeadLen, max(req.ContentLength, 0), len(b)), exchange{}, false
 	}
 	var resp httpparse.Response
-	if httpparse.ParseResponse(payload, &resp) == httpparse.Invalid || !resp.LineDone {
-		return exchange{}, false
+	st := httpparse.ParseResponse(b, &resp)
+	if st == httpparse.Invalid || !resp.LineDone {
+		return 0, exchange{}, false
 	}
 	c.sawHTTP = true
 	if resp.StatusCode < 200 && resp.StatusCode != 101 {
-		return exchange{}, false // 100 Continue and other interim responses
+		// 100 Continue, 103 Early Hints: the final response follows, and
+		// a capture cut here leaves the request without a status.
+		return within(resp.HeadLen, 0, len(b)), exchange{}, false
 	}
-	for i := range c.http {
-		if c.http[i].dir != d {
-			ex := exchange{request: c.http[i], status: resp.StatusCode, respSeq: seq}
-			c.http = append(c.http[:i], c.http[i+1:]...)
-			return ex, true
-		}
+	i := slices.IndexFunc(c.http, func(r request) bool { return r.dir != d })
+	if i < 0 {
+		return 0, exchange{}, false
 	}
-	return exchange{}, false
+	ex := exchange{request: c.http[i], status: resp.StatusCode, respSeq: seq}
+	c.http = slices.Delete(c.http, i, i+1)
+	body := resp.ContentLength
+	if ex.method == "HEAD" || !httpparse.BodyAllowed(resp.StatusCode) {
+		body = 0
+	}
+	if st != httpparse.Complete || resp.StatusCode == 101 || resp.Chunked || body < 0 {
+		return 0, ex, true // the body's end is not known from its head
+	}
+	return within(resp.HeadLen, body, len(b)), ex, true
+}
+
+// within returns the length of a message of head and body bytes when it
+// ends inside a segment of n bytes, else 0.
+func within(head int, body int64, n int) int {
+	if head == 0 || int64(head)+body > int64(n) {
+		return 0
+	}
+	return head + int(body)
 }
 
 // traceHeaders finds the W3C traceparent or, failing that, the Datadog
 // trace and parent ids in the head at the start of b.
 func traceHeaders(b []byte) (traceID, parentID string) {
+	b = bytes.TrimLeft(b, "\r\n") // the empty lines a head may follow
 	if end := bytes.Index(b, []byte("\r\n\r\n")); end >= 0 {
 		b = b[:end]
 	}

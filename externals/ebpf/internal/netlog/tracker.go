@@ -28,6 +28,7 @@ type tracker struct {
 	conns  map[connKey]*conn
 	l4, l7 []lp.Point // ready to send
 	drops  uint64     // connections not tracked: the table was full
+	exs    []exchange // scratch: the exchanges one segment completes
 }
 
 func newTracker(ns netns, tags []lp.Tag, lim limits, log bool) *tracker {
@@ -65,8 +66,9 @@ func (t *tracker) packet(p *dissect.Packet, ifindex int, l link, sent bool, payl
 		d = tx
 	}
 	if c.segment(d, p, payload, now) && len(p.Payload) > 0 {
-		if ex, ok := c.httpSegment(d, p.Seq, p.Ack, p.Payload, now); ok {
-			t.exchange(c, &ex)
+		t.exs = c.httpSegment(t.exs[:0], d, p.Seq, p.Ack, p.Payload, now)
+		for i := range t.exs {
+			t.exchange(c, &t.exs[i])
 		}
 	}
 	if c.packets() >= t.lim.chunkSegments {

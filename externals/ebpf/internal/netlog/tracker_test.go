@@ -4,11 +4,13 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"netobs.local/agent/externals/ebpf/dissect"
+	"netobs.local/agent/externals/ebpf/internal/l7/httpparse"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/measure"
 	"netobs.local/agent/filter"
@@ -230,11 +232,27 @@ func TestTraceHeaders(t *testing.T) {
 func FuzzHTTPSegment(f *testing.F) {
 	f.Add([]byte("GET /x HTTP/1.1\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n\r\n"), []byte("HTTP/1.1 200 OK\r\n\r\n"))
 	f.Add([]byte("POST / HTTP/1.0\r\nx-datadog-trace-id: 1\r\n"), []byte("HTTP/1.0 100 Continue\r\n\r\n"))
+	// Issue 14's edges: empty lines first, other methods, path parameters,
+	// pipelining, an interim and its final response in one segment, a
+	// status code of four digits.
+	f.Add([]byte("\r\nGET /a;jsessionid=S HTTP/1.1\r\n\r\nPROPFIND /b HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"),
+		[]byte("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r\nHTTP/1.1 207 M\r\n\r\n"))
+	f.Add([]byte("BREW /pot HTTP/1.1\r\n\r\n"), []byte("HTTP/1.1 1000 OK\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, req, resp []byte) {
 		c := newConn(connKey{}, link{}, cli, t0)
-		c.httpSegment(tx, 1, 2, req, t0)
-		if ex, ok := c.httpSegment(rx, 3, 4, resp, t0); ok {
-			if ex.status < 100 || ex.status > 999 || ex.dir != tx {
+		if exs := c.httpSegment(nil, tx, 1, 2, req, t0); len(exs) != 0 {
+			t.Fatalf("requests alone complete %+v", exs)
+		}
+		queued := len(c.http)
+		exs := c.httpSegment(nil, rx, 3, 4, resp, t0)
+		if len(exs) > queued {
+			t.Fatalf("%d exchanges for %d requests", len(exs), queued)
+		}
+		for _, ex := range exs {
+			if ex.status < 101 || ex.status > 999 || ex.status < 200 && ex.status != 101 || ex.dir != tx {
+				t.Fatalf("exchange %+v", ex)
+			}
+			if strings.ContainsAny(ex.path, "?#;") || !slices.Contains(httpparse.Methods[:], ex.method) && ex.method != httpparse.MethodOther {
 				t.Fatalf("exchange %+v", ex)
 			}
 			_ = l7Point(nil, c, &ex)
@@ -243,4 +261,55 @@ func FuzzHTTPSegment(f *testing.F) {
 			t.Fatal("pending requests unbounded")
 		}
 	})
+}
+
+// The edges of issue 14 as netlog meets them in segments.
+func TestHTTPSegmentEdges(t *testing.T) {
+	type ex struct {
+		method, path string
+		status       int
+		respSeq      uint32
+	}
+	for _, tc := range []struct {
+		name, req, resp string
+		want            []ex
+		pending         int
+	}{
+		{"empty line, webdav, path parameter, interim then final",
+			"\r\nPROPFIND /dav;jsessionid=SECRET HTTP/1.1\r\nDepth: 1\r\n\r\n",
+			"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 207 Multi-Status\r\nContent-Length: 0\r\n\r\n",
+			[]ex{{"PROPFIND", "/dav", 207, 3 + 25}}, 0},
+		{"pipelined, unknown method, empty line between responses",
+			"GET /a?q=1 HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcBREW /c;x HTTP/1.1\r\n\r\n",
+			"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\nHTTP/1.1 418 Teapot\r\n\r\n",
+			[]ex{{"GET", "/a", 200, 3}, {"POST", "/b", 201, 3 + 40}, {"OTHER", "/c", 418, 3 + 40 + 45}}, 0},
+		{"response to HEAD has no body", "HEAD /h HTTP/1.1\r\n\r\nGET /g HTTP/1.1\r\n\r\n",
+			"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nHTTP/1.1 304 Not Modified\r\n\r\n",
+			[]ex{{"HEAD", "/h", 200, 3}, {"GET", "/g", 304, 3 + 38}}, 0},
+		{"cut after interim", "PUT /p HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+			"HTTP/1.1 100 Continue\r\n\r\n", nil, 1},
+		{"four-digit status", "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 1000 OK\r\n\r\n", nil, 1},
+		{"letter after status", "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200X\r\n\r\n", nil, 1},
+		{"chunked body ends the walk", "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n",
+			"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n\r\n",
+			[]ex{{"GET", "/1", 200, 3}}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newConn(connKey{}, link{}, cli, t0)
+			c.httpSegment(nil, tx, 1, 2, []byte(tc.req), t0)
+			var got []ex
+			for _, e := range c.httpSegment(nil, rx, 3, 4, []byte(tc.resp), t0) {
+				got = append(got, ex{e.method, e.path, e.status, e.respSeq})
+			}
+			if !slices.Equal(got, tc.want) || len(c.http) != tc.pending {
+				t.Errorf("got %v with %d pending, want %v with %d", got, len(c.http), tc.want, tc.pending)
+			}
+		})
+	}
+	// A traceparent after an empty line is still found.
+	c := newConn(connKey{}, link{}, cli, t0)
+	c.httpSegment(nil, tx, 1, 2, []byte("\r\n"+req), t0)
+	if len(c.http) != 1 || c.http[0].traceID != "0af7651916cd43dd8448eb211c80319c" {
+		t.Errorf("requests %+v", c.http)
+	}
 }

@@ -2,6 +2,7 @@ package proccache
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -21,34 +22,14 @@ import (
 func TestShortLivedProcess(t *testing.T) {
 	testenv.RequireRoot(t)
 	testenv.RequireBinaries(t, "sh")
-	if err := rlimit.RemoveMemlock(); err != nil {
-		t.Fatal(err)
-	}
-	c := New("/proc", time.Minute, slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	if err := c.Load(); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Stop()
+	c := startCache(t)
 	if _, ok := c.Lookup(uint32(os.Getpid())); !ok {
 		t.Fatal("the /proc scan did not find the test itself")
 	}
 	cmd := exec.Command("sh", "-c", "exit 3", "argv0-of-script", "--token=s3cret")
 	_ = cmd.Run()
 	pid := uint32(cmd.Process.Pid)
-	var info Info
-	testenv.Eventually(t, 5*time.Second, "exit of the short-lived process", func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		e := c.procs[pid]
-		if e != nil {
-			info = e.Info
-		}
-		return e != nil && e.Exited
-	})
+	info := exited(t, c, pid)
 	if _, err := os.Stat("/proc/" + strconv.FormatUint(uint64(pid), 10)); err == nil {
 		t.Fatal("the process is still in /proc: the test proves nothing")
 	}
@@ -70,6 +51,42 @@ func TestShortLivedProcess(t *testing.T) {
 	}
 }
 
+// startCache loads and starts a process cache that the test stops and
+// closes (no BPF program stays loaded).
+func startCache(t *testing.T) *Cache {
+	t.Helper()
+	if err := rlimit.RemoveMemlock(); err != nil {
+		t.Fatal(err)
+	}
+	c := New("/proc", time.Minute, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err := c.Load(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Stop() })
+	return c
+}
+
+// exited waits for the cache to record the exit of pid and returns what it
+// knows of the process.
+func exited(t *testing.T, c *Cache, pid uint32) Info {
+	t.Helper()
+	var info Info
+	testenv.Eventually(t, 5*time.Second, fmt.Sprintf("exit of process %d in the cache", pid), func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		e := c.procs[pid]
+		if e != nil {
+			info = e.Info
+		}
+		return e != nil && e.Exited
+	})
+	return info
+}
+
 // A lookup made as soon as a short-lived process is gone (a plugin's
 // flush right after a 10 ms curl closed its connection) gets the
 // process's own path and arguments: its exec record was in the ring
@@ -80,18 +97,7 @@ func TestShortLivedProcess(t *testing.T) {
 func TestLookupRightAfterExit(t *testing.T) {
 	testenv.RequireRoot(t)
 	testenv.RequireBinaries(t, "sh")
-	if err := rlimit.RemoveMemlock(); err != nil {
-		t.Fatal(err)
-	}
-	c := New("/proc", time.Minute, slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	if err := c.Load(); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Stop()
+	c := startCache(t)
 	for i := range 20 {
 		marker := "netobs-marker-" + strconv.Itoa(i)
 		cmd := exec.Command("sh", "-c", "exit 0", marker)

@@ -19,7 +19,8 @@ import (
 type Message struct {
 	ID       uint16
 	Response bool
-	RCode    int
+	// RCode is the header's, extended by a response's EDNS OPT record.
+	RCode int
 	// Question is the first question; captured queries have exactly one.
 	Question dnsmessage.Question
 	// Strict is true for a message shaped exactly like a stub resolver's
@@ -27,7 +28,8 @@ type Message struct {
 	// at most one additional (EDNS OPT). It is how a query to a
 	// non-standard port is recognized.
 	Strict bool
-	// Answers are the first NAnswers A/AAAA addresses of a response.
+	// Answers are the first NAnswers A/AAAA addresses of a response; a
+	// record whose rdata length is not an address's is skipped.
 	Answers  [l7.MaxAnswers]netip.Addr
 	NAnswers int
 
@@ -55,6 +57,9 @@ func (m *Message) Parse(b []byte) error {
 	}
 	if m.Response {
 		m.readAnswers()
+		if b[10]|b[11] != 0 { // additionals: an EDNS OPT may extend the rcode
+			m.RCode = m.extendedRCode(h.RCode)
+		}
 		return nil
 	}
 	m.Strict = h.OpCode == 0 && !h.Authoritative && !h.Truncated && m.strictTail(b)
@@ -72,14 +77,17 @@ func (m *Message) readAnswers() {
 		if err != nil {
 			return
 		}
-		switch h.Type {
-		case dnsmessage.TypeA:
+		// The rdata length is checked first: the parser reads an address's
+		// bytes where the rdata starts whatever its length says, so an AAAA
+		// of 4 bytes would take 12 from the records after it.
+		switch {
+		case h.Type == dnsmessage.TypeA && h.Length == 4:
 			r, err := m.p.AResource()
 			if err != nil {
 				return
 			}
 			m.Answers[m.NAnswers] = netip.AddrFrom4(r.A)
-		case dnsmessage.TypeAAAA:
+		case h.Type == dnsmessage.TypeAAAA && h.Length == 16:
 			r, err := m.p.AAAAResource()
 			if err != nil {
 				return
@@ -92,6 +100,28 @@ func (m *Message) readAnswers() {
 			continue
 		}
 		m.NAnswers++
+	}
+}
+
+// extendedRCode combines the header's rcode with the upper 8 bits an EDNS
+// OPT record carries (RFC 6891 section 6.1.3: BADVERS is 16, BADCOOKIE
+// 23, and their low bits alone read as 0 and 7). The header's stands when
+// the OPT is past the capture.
+func (m *Message) extendedRCode(rcode dnsmessage.RCode) int {
+	if m.p.SkipAllAnswers() != nil || m.p.SkipAllAuthorities() != nil {
+		return int(rcode)
+	}
+	for {
+		h, err := m.p.AdditionalHeader()
+		if err != nil {
+			return int(rcode)
+		}
+		if h.Type == dnsmessage.TypeOPT {
+			return int(h.ExtendedRCode(rcode))
+		}
+		if m.p.SkipAdditional() != nil {
+			return int(rcode)
+		}
 	}
 }
 

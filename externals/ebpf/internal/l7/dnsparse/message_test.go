@@ -3,6 +3,7 @@ package dnsparse
 import (
 	"bytes"
 	"net/netip"
+	"slices"
 	"testing"
 
 	"golang.org/x/net/dns/dnsmessage"
@@ -35,6 +36,13 @@ func TestParse(t *testing.T) {
 		{"servfail", dnswire.Response(12, "x.example.", dnsmessage.RCodeServerFailure, false), 12, true, 2, "x.example", false, nil, false},
 		{"answers cut by capture", dnswire.Response(13, "a.example.", dnsmessage.RCodeSuccess, false, addr4, addr6)[:60], 13, true, 0, "a.example", false, []netip.Addr{addr4}, false},
 		{"root", dnswire.Query(14, ".", dnsmessage.TypeNS), 14, false, 0, ".", true, nil, false},
+		{"edns noerror", dnswire.ResponseEDNS(16, "e.example.", dnsmessage.RCodeSuccess, addr4), 16, true, 0, "e.example", false, []netip.Addr{addr4}, false},
+		{"edns nxdomain", dnswire.ResponseEDNS(17, "e.example.", dnsmessage.RCodeNameError), 17, true, 3, "e.example", false, nil, false},
+		{"badvers", dnswire.ResponseEDNS(18, "e.example.", 16), 18, true, 16, "e.example", false, nil, false},
+		{"badcookie", dnswire.ResponseEDNS(19, "e.example.", 23, addr4, addr6), 19, true, 23, "e.example", false, []netip.Addr{addr4, addr6}, false},
+		{"badcookie, opt cut by capture", cut(dnswire.ResponseEDNS(20, "e.example.", 23), 5), 20, true, 7, "e.example", false, nil, false},
+		{"badcookie past full answers", dnswire.ResponseEDNS(21, "e.example.", 23, manyAddrs...), 21, true, 23, "e.example", false, manyAddrs[:8], false},
+		{"address lengths checked", badLengths(22), 22, true, 0, "b.example", false, []netip.Addr{addr4, addr6}, false},
 		{"short header", []byte{1, 2, 3}, 0, false, 0, "", false, nil, true},
 		{"no question", make([]byte, 12), 0, false, 0, "", false, nil, true},
 		{"question cut", dnswire.Query(15, "cut.example.", dnsmessage.TypeA)[:16], 0, false, 0, "", false, nil, true},
@@ -56,11 +64,45 @@ func TestParse(t *testing.T) {
 			if name := string(m.AppendName(nil)); name != tc.qname {
 				t.Errorf("name %q, want %q", name, tc.qname)
 			}
-			if got := m.Answers[:m.NAnswers]; len(got) != len(tc.answers) || (len(got) > 0 && got[0] != tc.answers[0]) {
+			if got := m.Answers[:m.NAnswers]; !slices.Equal(got, tc.answers) {
 				t.Errorf("answers %v, want %v", got, tc.answers)
 			}
 		})
 	}
+}
+
+func cut(b []byte, n int) []byte { return b[:len(b)-n] }
+
+var manyAddrs = func() (a []netip.Addr) {
+	for i := range 10 {
+		a = append(a, netip.AddrFrom4([4]byte{192, 0, 2, byte(i + 1)}))
+	}
+	return a
+}()
+
+// badLengths builds a response whose address records have the wrong rdata
+// length (an AAAA of 4 bytes, an A of 16) between good ones. Read without
+// the length check, the AAAA takes 12 bytes of the next record as its
+// address and that address goes into the domain cache.
+func badLengths(id uint16) []byte {
+	b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: id, Response: true})
+	name := dnsmessage.MustNewName("b.example.")
+	h := dnsmessage.ResourceHeader{Name: name, Class: dnsmessage.ClassINET, TTL: 60}
+	must := func(err error) {
+		if err != nil {
+			panic(err)
+		}
+	}
+	must(b.StartQuestions())
+	must(b.Question(dnsmessage.Question{Name: name, Type: dnsmessage.TypeAAAA, Class: dnsmessage.ClassINET}))
+	must(b.StartAnswers())
+	must(b.UnknownResource(h, dnsmessage.UnknownResource{Type: dnsmessage.TypeAAAA, Data: []byte{10, 0, 0, 1}}))
+	must(b.AResource(h, dnsmessage.AResource{A: addr4.As4()}))
+	must(b.UnknownResource(h, dnsmessage.UnknownResource{Type: dnsmessage.TypeA, Data: addr6.AsSlice()}))
+	must(b.AAAAResource(h, dnsmessage.AAAAResource{AAAA: addr6.As16()}))
+	out, err := b.Finish()
+	must(err)
+	return out
 }
 
 func TestStrictRejectsNonQueries(t *testing.T) {

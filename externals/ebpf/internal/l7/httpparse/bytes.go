@@ -7,10 +7,11 @@ import (
 
 func indexByte(b []byte, c byte) int { return bytes.IndexByte(b, c) }
 
-// indexAny2 returns the index of the first a or b in s, or -1.
-func indexAny2(s []byte, a, b byte) int {
+// indexQuery returns the index of the first '?', '#' or ';' in s (where
+// the path of a target ends), or -1.
+func indexQuery(s []byte) int {
 	for i, c := range s {
-		if c == a || c == b {
+		if c == '?' || c == '#' || c == ';' {
 			return i
 		}
 	}

@@ -2,6 +2,7 @@ package httpparse
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	"netobs.local/agent/externals/ebpf/internal/l7/internal/recorded"
@@ -12,6 +13,12 @@ func FuzzParseHead(f *testing.F) {
 		recorded.IndexQueryRequest, recorded.PostRequest, recorded.MovedResponse,
 		recorded.PythonResponse, recorded.BigResponseHead,
 		"GET http://h/p?q HTTP/1.0\n\n", "HTTP/1.1 204\r\nContent-Length: 00\r\n\r\n", "\x16\x03\x01",
+		// The edges of issue 14: empty lines first, any token a method,
+		// path parameters, status codes of other than three digits.
+		"\r\n\nGET /a HTTP/1.1\r\n\r\n", "PROPFIND /d;jsessionid=S?x HTTP/1.1\r\n\r\n",
+		"M-SEARCH * HTTP/1.1\r\n\r\n", "BREW /pot HTTP/1.1\r\n\r\n",
+		"\r\nHTTP/1.1 200 OK\r\n\r\n", "HTTP/1.1 1000 OK\r\n\r\n", "HTTP/1.1 200X\r\n\r\n",
+		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -20,6 +27,12 @@ func FuzzParseHead(f *testing.F) {
 		st := ParseRequest(b, &r)
 		checkFraming(t, b, st, &r.Framing)
 		if st != Invalid {
+			if r.Method != "" && r.Method != MethodOther && !slices.Contains(Methods[:], r.Method) {
+				t.Fatalf("method %q", r.Method)
+			}
+			if bytes.ContainsAny(r.Path, "?#;") {
+				t.Fatalf("path %q keeps a query or parameter", r.Path)
+			}
 			if len(r.Path) > len(b) || (len(r.Path) > 0 && !bytes.Contains(b, r.Path) && string(r.Path) != "/") {
 				t.Fatalf("path %q not from input", r.Path)
 			}
@@ -33,8 +46,12 @@ func FuzzParseHead(f *testing.F) {
 		var s Response
 		st = ParseResponse(b, &s)
 		checkFraming(t, b, st, &s.Framing)
-		if st == Complete && (s.StatusCode < 100 || s.StatusCode > 999) {
-			t.Fatalf("status %d", s.StatusCode)
+		if s.LineDone {
+			// Exactly three digits, then a space or the end of the line.
+			line := bytes.TrimLeft(b, "\r\n")[len("HTTP/1.1 "):]
+			if s.StatusCode < 100 || s.StatusCode > 999 || len(line) < 4 || !bytes.ContainsRune([]byte(" \r\n"), rune(line[3])) {
+				t.Fatalf("status %d from %q", s.StatusCode, line)
+			}
 		}
 	})
 }

@@ -89,6 +89,25 @@ func lineEnd(b []byte) (int, Status) {
 	return 0, Invalid
 }
 
+// skipEmptyLines returns the length of the empty lines (CRLF or bare LF)
+// at the start of b, which precede a message when a client ends a body
+// with an extra CRLF (RFC 9112 section 2.2); Partial when b holds nothing
+// else yet.
+func skipEmptyLines(b []byte) (int, Status) {
+	off := 0
+	for off < len(b) && (b[off] == '\r' || b[off] == '\n') {
+		n, st := lineEnd(b[off:])
+		if st != Complete {
+			return off, st
+		}
+		off += n
+	}
+	if off == len(b) {
+		return off, Partial
+	}
+	return off, Complete
+}
+
 // parseHeaders reads header lines from b[off:] through the empty line that
 // ends the head, filling f.
 func parseHeaders(b []byte, off int, f *Framing) Status {

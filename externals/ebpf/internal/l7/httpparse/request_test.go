@@ -31,6 +31,18 @@ func TestParseRequest(t *testing.T) {
 		{"asterisk", "OPTIONS * HTTP/1.1\r\n\r\n", Complete, "OPTIONS", "*", false, "1.1", 22, -1, false},
 		{"connect authority", "CONNECT example.com:443 HTTP/1.1\r\n\r\n", Complete, "CONNECT", "example.com:443", false, "1.1", 36, -1, false},
 		{"folded header", "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", Complete, "GET", "/", false, "1.1", 28, -1, false},
+		{"empty line before", "\r\nGET /a HTTP/1.1\r\n\r\n", Complete, "GET", "/a", false, "1.1", 21, -1, false},
+		{"empty lines before, LF and CRLF", "\n\r\n\nPOST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\n", Complete, "POST", "/a", false, "1.1", 43, 2, false},
+		{"webdav", "PROPFIND /dav/ HTTP/1.1\r\nDepth: 1\r\n\r\n", Complete, "PROPFIND", "/dav/", false, "1.1", 37, -1, false},
+		{"purge", "PURGE /cached HTTP/1.1\r\n\r\n", Complete, "PURGE", "/cached", false, "1.1", 26, -1, false},
+		{"query", "QUERY /search HTTP/1.1\r\nContent-Length: 0\r\n\r\n", Complete, "QUERY", "/search", false, "1.1", 45, 0, false},
+		{"ssdp", "M-SEARCH * HTTP/1.1\r\nMAN: \"ssdp:discover\"\r\n\r\n", Complete, "M-SEARCH", "*", false, "1.1", 45, -1, false},
+		{"unknown method", "BREW /pot HTTP/1.1\r\n\r\n", Complete, "OTHER", "/pot", false, "1.1", 22, -1, false},
+		{"methods are case-sensitive", "get / HTTP/1.1\r\n\r\n", Complete, "OTHER", "/", false, "1.1", 18, -1, false},
+		{"longest method", strings.Repeat("X", 20) + " / HTTP/1.1\r\n\r\n", Complete, "OTHER", "/", false, "1.1", 35, -1, false},
+		{"path parameter", "GET /a;jsessionid=SECRET HTTP/1.1\r\n\r\n", Complete, "GET", "/a", false, "1.1", 37, -1, false},
+		{"path parameter mid-path", "GET /a;v=1/b;jsessionid=SECRET?q=1 HTTP/1.1\r\n\r\n", Complete, "GET", "/a", false, "1.1", 47, -1, false},
+		{"absolute form path parameter", "GET http://h/p;sid=SECRET HTTP/1.1\r\n\r\n", Complete, "GET", "/p", false, "1.1", 38, -1, false},
 		{"secret headers skipped", "GET /s HTTP/1.1\r\nAuthorization: Bearer abc\r\nCookie: k=v\r\n\r\n", Complete, "GET", "/s", false, "1.1", 59, -1, false},
 
 		{"empty", "", Partial, "", "", false, "", 0, -1, false},
@@ -41,9 +53,15 @@ func TestParseRequest(t *testing.T) {
 		{"ends inside version", "GET /p HTTP/1", Partial, "GET", "/p", false, "", 0, -1, false},
 		{"ends before LF", "GET /p HTTP/1.1\r", Partial, "GET", "/p", false, "1.1", 0, -1, false},
 		{"ends inside headers", "GET /p HTTP/1.1\r\nHost: a", Partial, "GET", "/p", false, "1.1", 0, -1, false},
+		{"only empty lines", "\r\n\n", Partial, "", "", false, "", 0, -1, false},
+		{"ends inside an empty line", "\r\n\r", Partial, "", "", false, "", 0, -1, false},
+		{"ends inside a method", "\r\nPROPFI", Partial, "", "", false, "", 0, -1, false},
+		{"ends inside a path parameter", "GET /a;jsessionid=SEC", Partial, "GET", "/a", false, "", 0, -1, false},
 
-		{"lower-case method", "get / HTTP/1.1\r\n\r\n", Invalid, "", "", false, "", 0, -1, false},
-		{"unknown method", "BREW /pot HTTP/1.1\r\n\r\n", Invalid, "", "", false, "", 0, -1, false},
+		{"method too long", strings.Repeat("X", 21) + " / HTTP/1.1\r\n\r\n", Invalid, "", "", false, "", 0, -1, false},
+		{"method not a token", "GE(T / HTTP/1.1\r\n\r\n", Invalid, "", "", false, "", 0, -1, false},
+		{"CR without LF before", "\rGET / HTTP/1.1\r\n\r\n", Invalid, "", "", false, "", 0, -1, false},
+		{"space before", " GET / HTTP/1.1\r\n\r\n", Invalid, "", "", false, "", 0, -1, false},
 		{"http 2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", Invalid, "", "", false, "", 0, -1, false},
 		{"http 0.9 style", "GET /\r\n", Invalid, "GET", "/", false, "", 0, -1, false},
 		{"two spaces", "GET  / HTTP/1.1\r\n\r\n", Invalid, "GET", "", false, "", 0, -1, false},
@@ -76,7 +94,12 @@ func TestParseRequest(t *testing.T) {
 }
 
 func TestEveryMethod(t *testing.T) {
+	seen := map[string]bool{}
 	for _, m := range Methods {
+		if seen[m] || m == MethodOther {
+			t.Errorf("%q twice", m)
+		}
+		seen[m] = true
 		for _, v := range []string{"1.0", "1.1"} {
 			var r Request
 			in := m + " /x HTTP/" + v + "\r\n\r\n"
@@ -109,6 +132,7 @@ func TestRequestPrefixes(t *testing.T) {
 func TestPipelinedWalk(t *testing.T) {
 	body := "GET /not-a-request HTTP/1.1\r\n\r\n"
 	in := "POST /first HTTP/1.1\r\nContent-Length: 31\r\n\r\n" + body +
+		"\r\n" + // an old client's CRLF after a POST body
 		"GET /second HTTP/1.1\r\nHost: a\r\n\r\n" +
 		"HEAD /third?q HTTP/1.0\r\n\r\n" +
 		"GET /fourth/cut"

@@ -11,14 +11,23 @@ type Response struct {
 	Framing
 }
 
-// ParseResponse parses the response head at the start of b into r.
+// ParseResponse parses the response head at the start of b into r. Empty
+// lines before the status line (after a body that ended with an extra
+// CRLF) are skipped and counted in HeadLen.
 func ParseResponse(b []byte, r *Response) Status {
 	*r = Response{Framing: Framing{ContentLength: -1}}
-	version, st := parseVersion(b)
+	start := 0
+	if len(b) == 0 || b[0] == '\r' || b[0] == '\n' {
+		var st Status
+		if start, st = skipEmptyLines(b); st != Complete {
+			return st
+		}
+	}
+	version, st := parseVersion(b[start:])
 	if st != Complete {
 		return st
 	}
-	off := len("HTTP/1.1")
+	off := start + len("HTTP/1.1")
 	if len(b) == off {
 		return Partial
 	}
@@ -26,6 +35,8 @@ func ParseResponse(b []byte, r *Response) Status {
 		return Invalid
 	}
 	off++
+	// The status code is exactly three digits, then a space or the end of
+	// the line: "1000" is not 100 and "200X" is not 200.
 	code := 0
 	for i := 0; i < 3; i++ {
 		if off+i == len(b) {
@@ -41,6 +52,9 @@ func ParseResponse(b []byte, r *Response) Status {
 		return Invalid
 	}
 	off += 3
+	if off < len(b) && b[off] != ' ' && b[off] != '\r' && b[off] != '\n' {
+		return Invalid
+	}
 	// The reason phrase is optional and may be anything printable.
 	for off < len(b) && b[off] != '\r' && b[off] != '\n' {
 		if c := b[off]; c < ' ' && c != '\t' || c == 0x7f {

@@ -1,6 +1,7 @@
 package httpparse
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -27,17 +28,26 @@ func TestParseResponse(t *testing.T) {
 		{"no reason", "HTTP/1.1 204\r\n\r\n", Complete, "1.1", 204, 16, -1, false, false},
 		{"chunked", "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello", Complete, "1.1", 200, 47, -1, true, false},
 		{"continue", "HTTP/1.1 100 Continue\r\n\r\n", Complete, "1.1", 100, 25, -1, false, false},
+		{"no reason, bare LF", "HTTP/1.1 204\n\n", Complete, "1.1", 204, 14, -1, false, false},
+		{"empty lines before", "\r\n\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", Complete, "1.1", 200, 41, 0, false, false},
 
 		{"empty", "", Partial, "", 0, 0, -1, false, false},
 		{"inside proto", "HTTP/", Partial, "", 0, 0, -1, false, false},
 		{"inside code", "HTTP/1.1 20", Partial, "", 0, 0, -1, false, false},
 		{"inside reason", "HTTP/1.1 200 O", Partial, "", 0, 0, -1, false, false},
 		{"inside headers", "HTTP/1.1 200 OK\r\nServer: ngi", Partial, "1.1", 200, 0, -1, false, false},
+		{"after code", "HTTP/1.1 200", Partial, "", 0, 0, -1, false, false},
+		{"only empty lines", "\r\n", Partial, "", 0, 0, -1, false, false},
+		{"inside proto after empty line", "\r\nHTTP/1.", Partial, "", 0, 0, -1, false, false},
 
 		{"request", recorded.MovedRequest, Invalid, "", 0, 0, -1, false, false},
 		{"http 2", "HTTP/2 200\r\n\r\n", Invalid, "", 0, 0, -1, false, false},
 		{"letters in code", "HTTP/1.1 2x0 OK\r\n\r\n", Invalid, "", 0, 0, -1, false, false},
 		{"code too small", "HTTP/1.1 099 X\r\n\r\n", Invalid, "", 0, 0, -1, false, false},
+		{"four digits", "HTTP/1.1 1000 OK\r\n\r\n", Invalid, "", 0, 0, -1, false, false},
+		{"four digits, no reason", "HTTP/1.1 2000\r\n\r\n", Invalid, "", 0, 0, -1, false, false},
+		{"letter after code", "HTTP/1.1 200X\r\n\r\n", Invalid, "", 0, 0, -1, false, false},
+		{"tab after code", "HTTP/1.1 200\tOK\r\n\r\n", Invalid, "", 0, 0, -1, false, false},
 		{"control in reason", "HTTP/1.1 200 O\x00K\r\n\r\n", Invalid, "", 0, 0, -1, false, false},
 		{"binary body", "\x89PNG\r\n\x1a\n", Invalid, "", 0, 0, -1, false, false},
 	}
@@ -70,6 +80,27 @@ func TestResponsePrefixes(t *testing.T) {
 				t.Fatalf("prefix %q: %v, want partial", head[:i], st)
 			}
 		}
+	}
+}
+
+// Pipelined responses in one capture, with the empty line some servers
+// leave after a body, are found by walking HeadLen plus Content-Length.
+func TestPipelinedResponses(t *testing.T) {
+	in := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" + "\r\n" +
+		"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" + "\n\n" +
+		"HTTP/1.1 100 Continue\r\n\r\n" +
+		"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
+	var got []int
+	for b := []byte(in); len(b) > 0; {
+		var r Response
+		if st := ParseResponse(b, &r); st != Complete {
+			t.Fatalf("%v at %q", st, b)
+		}
+		got = append(got, r.StatusCode)
+		b = b[r.HeadLen+int(max(r.ContentLength, 0)):]
+	}
+	if fmt.Sprint(got) != "[200 404 100 201]" {
+		t.Fatalf("got %v", got)
 	}
 }
 

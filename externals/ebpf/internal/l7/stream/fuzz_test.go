@@ -22,6 +22,10 @@ var fragments = [][]byte{
 	dnswire.Query(1, "a.example.", dnsmessage.TypeA),
 	dnswire.Response(1, "a.example.", dnsmessage.RCodeSuccess, true, netip.MustParseAddr("192.0.2.1")),
 	dnswire.Framed(dnswire.Query(2, "t.example.", dnsmessage.TypeA)),
+	// Issue 14's edges: empty lines between messages, other methods, path
+	// parameters, an interim head cut short.
+	[]byte("\r\nPROPFIND /d;jsessionid=S HTTP/1.1\r\nContent-Length: 2\r\n\r\nab\r\n"),
+	[]byte("\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), []byte("HTTP/1.1 103 Early Hints\r\nLink: <"),
 }
 
 // FuzzTracker feeds random event sequences: each op is a control byte

@@ -26,6 +26,9 @@ type flow struct {
 	// not captured).
 	open    bool
 	chunked bool
+	// interim: what is open is an interim (1xx) head whose end was not
+	// captured; the next head is the final response, not a new one.
+	interim bool
 	carry   []byte // an incomplete head, waiting for the next event
 }
 
@@ -151,8 +154,10 @@ func (h *httpConn) requestBytes(t *Tracker, s *socket, ev *l7.Event) {
 		if off < len(b) {
 			st = httpparse.ParseRequest(b[off:], &r)
 		}
-		if f.open && (st == httpparse.Invalid || r.Method == "") {
-			h.addRequest(uint64(total-off), ev.TimestampNs) // a method prefix alone does not end a body
+		if f.open && (st == httpparse.Invalid || r.Method == "" || r.Method == httpparse.MethodOther && !r.LineDone) {
+			// A method prefix alone does not end a body, nor do two words
+			// of text ("upload data...") that would be an unknown method.
+			h.addRequest(uint64(total-off), ev.TimestampNs)
 			return
 		}
 		f.open = false
@@ -241,8 +246,10 @@ func (h *httpConn) responseBytes(t *Tracker, s *socket, ev *l7.Event) {
 				}
 				return
 			}
-			f.open = false
-			h.finish(t) // a new response ends the open one
+			if !f.interim {
+				h.finish(t) // a new response ends the open one
+			}
+			f.open, f.interim = false, false
 		}
 		switch {
 		case st == httpparse.Complete:
@@ -254,8 +261,8 @@ func (h *httpConn) responseBytes(t *Tracker, s *socket, ev *l7.Event) {
 				t.unparse(s) // switched protocols (WebSocket, h2c)
 				return
 			}
-			if r.StatusCode < 200 {
-				continue // interim: the final response follows
+			if interim(r.StatusCode) {
+				continue // the final response follows
 			}
 			x := h.answering()
 			switch {
@@ -278,7 +285,7 @@ func (h *httpConn) responseBytes(t *Tracker, s *socket, ev *l7.Event) {
 			}
 			h.start(t, r.StatusCode, ev.TimestampNs)
 			h.addResponse(uint64(total - off))
-			f.open, f.chunked = true, false
+			f.open, f.chunked, f.interim = true, false, interim(r.StatusCode)
 			return
 		case st == httpparse.Partial && f.keep(b, off, total):
 			return // the status line may go on in the next event
@@ -306,8 +313,16 @@ func (h *httpConn) start(t *Tracker, status int, ts uint64) {
 			x.LatencyNs = ts - x.reqEndNs
 		}
 	}
-	x.Status = status // an interim 1xx is overwritten by the final status
+	if !interim(status) {
+		// An interim 1xx starts the latency but is no status to report:
+		// a capture cut before the final response reports none.
+		x.Status = status
+	}
 }
+
+// interim reports a 1xx status other than 101, after which the final
+// response follows on the same exchange.
+func interim(status int) bool { return status < 200 && status != 101 }
 
 // answering returns the request being answered, or nil.
 func (h *httpConn) answering() *exchange {

@@ -264,3 +264,110 @@ func TestResponseBeforeItsRequestEvent(t *testing.T) {
 		t.Fatalf("stale held response: %+v, unmatched %d", rec.http[3:], tr.Stats().Unmatched)
 	}
 }
+
+// A capture cut after an interim response reports no final status (0),
+// never the interim one; an interim head cut short does not end the
+// exchange its final response then answers.
+func TestInterimThenCut(t *testing.T) {
+	var rec recorder
+	tr := New(Config{}, &rec)
+	c := newSock(t, tr, 1, clientAddr, serverAddr)
+	c.send("PUT /p HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n")
+	c.recv("HTTP/1.1 100 Continue\r\n\r\n")
+	c.send("abc")
+	c.close()
+
+	s := newSock(t, tr, 2, clientAddr, serverAddr)
+	s.capBytes = len("HTTP/1.1 103 Early Hints\r\n\r\n")
+	s.send("GET /cut HTTP/1.1\r\n\r\n")
+	s.recv("HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	s.close()
+
+	h := newSock(t, tr, 3, clientAddr, serverAddr)
+	h.capBytes = len("HTTP/1.1 103 Early Hints\r\n")
+	h.send("GET /hints HTTP/1.1\r\n\r\n")
+	h.recv("HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n")
+	h.recv("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	h.send("GET /next HTTP/1.1\r\n\r\n")
+	h.recv("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+	h.close()
+	check(t, rec.http,
+		want{"PUT", "/p", 0, 0, 0, true},
+		want{"GET", "/cut", 0, 0, 0, true},
+		want{"GET", "/hints", 200, 0, 0, true},
+		want{"GET", "/next", 404, 0, 0, true})
+}
+
+// Empty lines between messages (an old client's CRLF after a POST body, a
+// server's after a response body) do not lose the message after them.
+func TestEmptyLinesBetweenMessages(t *testing.T) {
+	var rec recorder
+	tr := New(Config{}, &rec)
+	c := newSock(t, tr, 1, clientAddr, serverAddr)
+	c.send("POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\nab\r\nGET /b HTTP/1.1\r\n\r\n")
+	c.recv("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
+	c.send("\r\n")
+	c.send("DELETE /c HTTP/1.1\r\n\r\n")
+	c.recv("\r\n")
+	c.recv("HTTP/1.1 204 No Content\r\n\r\n")
+	c.close()
+	check(t, rec.http,
+		want{"POST", "/a", 200, 0, 0, true},
+		want{"GET", "/b", 201, 0, 0, true},
+		want{"DELETE", "/c", 204, 0, 0, true})
+}
+
+// Methods outside the known set are reported as OTHER; matrix parameters
+// are stripped like queries.
+func TestOtherMethodsAndPathParameters(t *testing.T) {
+	var rec recorder
+	tr := New(Config{}, &rec)
+	c := newSock(t, tr, 1, clientAddr, serverAddr)
+	c.send("PROPFIND /dav;jsessionid=SECRET HTTP/1.1\r\nDepth: 1\r\n\r\n")
+	c.recv("HTTP/1.1 207 Multi-Status\r\nContent-Length: 0\r\n\r\n")
+	c.send("BREW /pot;sid=SECRET?x=1 HTTP/1.1\r\n\r\n")
+	c.recv("HTTP/1.1 418 I'm a teapot\r\nContent-Length: 0\r\n\r\n")
+	c.close()
+	check(t, rec.http,
+		want{"PROPFIND", "/dav", 207, 0, 0, true},
+		want{"OTHER", "/pot", 418, 0, 0, true})
+}
+
+// An unknown method makes a socket HTTP only with its whole request line;
+// a known one does from its first bytes.
+func TestClassifyOtherMethod(t *testing.T) {
+	tr := New(Config{}, &recorder{})
+	for i, tc := range []struct {
+		first string
+		http  bool
+	}{
+		{"AUTH user", false},
+		{"AUTH user HTTP/1.1\r\n", true},
+		{"GET /part", true},
+		{"PROPFIND /part", true},
+	} {
+		c := newSock(t, tr, uint64(i+1), clientAddr, serverAddr)
+		c.send(tc.first)
+		if got := tr.socks[c.id].kind == kindHTTP; got != tc.http {
+			t.Errorf("%q: http %v, want %v", tc.first, got, tc.http)
+		}
+	}
+}
+
+// Text at the start of an open request body that reads as an unknown
+// method and a path cut short is body, not a request.
+func TestOpenBodyIsNotAnOtherMethod(t *testing.T) {
+	var rec recorder
+	tr := New(Config{}, &rec)
+	c := newSock(t, tr, 1, clientAddr, serverAddr)
+	c.send("POST /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+	c.capBytes = 16 // the capture ends inside the second word
+	c.send("upload data-that-goes-on")
+	c.capBytes = l7.DefaultCaptureBytes
+	c.send("\r\n0\r\n\r\n")
+	c.recv("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	c.send("GET /next HTTP/1.1\r\n\r\n")
+	c.recv("HTTP/1.1 404 Not Found\r\n\r\n")
+	c.close()
+	check(t, rec.http, want{"POST", "/up", 200, 0, 0, true}, want{"GET", "/next", 404, 0, 0, true})
+}

@@ -194,7 +194,10 @@ func isLengthPrefix(ev *l7.Event) bool {
 // response the other way round.
 func httpRole(ev *l7.Event) role {
 	var req httpparse.Request
-	if st := httpparse.ParseRequest(ev.Payload, &req); st != httpparse.Invalid && req.Method != "" {
+	// Any token is a method, so an unknown one ("OTHER") counts only with
+	// its whole request line: "AUTH user" is not yet HTTP.
+	if st := httpparse.ParseRequest(ev.Payload, &req); st != httpparse.Invalid && req.Method != "" &&
+		(req.Method != httpparse.MethodOther || req.LineDone) {
 		return pick(ev.Dir == l7.DirSend, roleClient, roleServer)
 	}
 	var resp httpparse.Response

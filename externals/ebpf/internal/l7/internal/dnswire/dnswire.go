@@ -27,7 +27,18 @@ func Query(id uint16, name string, qtype dnsmessage.Type) []byte {
 // Response builds the answer to a query for name: a CNAME to "alias." when
 // cname is set, then the addresses.
 func Response(id uint16, name string, rcode dnsmessage.RCode, cname bool, addrs ...netip.Addr) []byte {
-	b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: id, Response: true, RecursionDesired: true, RecursionAvailable: true, RCode: rcode})
+	return response(id, name, rcode, cname, false, addrs)
+}
+
+// ResponseEDNS is Response with an EDNS OPT record, as resolvers answer a
+// query that had one. rcode may be extended (BADVERS 16, BADCOOKIE 23):
+// its low 4 bits go in the header, the rest in the OPT record.
+func ResponseEDNS(id uint16, name string, rcode dnsmessage.RCode, addrs ...netip.Addr) []byte {
+	return response(id, name, rcode, false, true, addrs)
+}
+
+func response(id uint16, name string, rcode dnsmessage.RCode, cname, edns bool, addrs []netip.Addr) []byte {
+	b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: id, Response: true, RecursionDesired: true, RecursionAvailable: true, RCode: rcode & 0xf})
 	b.EnableCompression()
 	must(b.StartQuestions())
 	qn := dnsmessage.MustNewName(name)
@@ -46,6 +57,12 @@ func Response(id uint16, name string, rcode dnsmessage.RCode, cname bool, addrs 
 		} else {
 			must(b.AAAAResource(h, dnsmessage.AAAAResource{AAAA: a.As16()}))
 		}
+	}
+	if edns {
+		must(b.StartAdditionals())
+		var opt dnsmessage.ResourceHeader
+		must(opt.SetEDNS0(1232, rcode, false))
+		must(b.OPTResource(opt, dnsmessage.OPTResource{}))
 	}
 	out, err := b.Finish()
 	must(err)
