@@ -94,7 +94,7 @@ func (v *selfVals) merge(o *selfVals) {
 
 // slot is one Step of aggregates.
 type slot struct {
-	epoch int64 // unix time / Step; 0: never used
+	epoch int64   // unix time / Step; 0: never used
 	cats  []int64 // points per category, in point.Categories order
 	flows table[flowKey, flowVals, *flowVals]
 	http  table[httpKey, httpVals, *httpVals]
