@@ -56,8 +56,18 @@ func TestWebView(t *testing.T) {
 	// The view's JSON first, so a failure below is the page's.
 	port := strconv.Itoa(ng.Port)
 	testenv.Eventually(t, 20*time.Second, "the curl -> nginx flow and the DNS queries in /v1/view", func() bool {
-		var f struct{ Edges []struct{ From, To string; Connections int } }
-		var d struct{ Domains []struct{ Direction, Process, Domain string; Count, NXDomain int } }
+		var f struct {
+			Edges []struct {
+				From, To    string
+				Connections int
+			}
+		}
+		var d struct {
+			Domains []struct {
+				Direction, Process, Domain string
+				Count, NXDomain            int
+			}
+		}
 		getJSON(t, s, "/v1/view/flows?since=5m", &f)
 		getJSON(t, s, "/v1/view/dns?since=5m&process=dig", &d)
 		conns, known, missing := 0, 0, 0
