@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 // headless Chromium and checks, in the rendered tables, the curl -> nginx
 // flow, its endpoint and the DNS queries with their exact counts. It saves
 // a screenshot of each view under tests/artifacts/webview/ (ignored by git).
+// Then it runs `datakit monitor` under tmux against the same supervisor.
 func TestWebView(t *testing.T) {
 	testenv.RequireRoot(t)
 	testenv.RequireBinaries(t, "curl", "nginx", "dig", "dnsmasq", "chromium")
@@ -152,8 +155,47 @@ func TestWebView(t *testing.T) {
 	}
 	t.Logf("screenshots in %s", dir)
 
+	// datakit monitor, in a terminal that tmux emulates, against the same
+	// supervisor: the ebpf input, a sender of its collector with a
+	// non-zero rate, and the local output's queue.
+	session := fmt.Sprintf("dkmon-%d", os.Getpid())
+	mon := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "150", "-y", "60",
+		testenv.Binary(t, "datakit"), "monitor", "--to", s.Addr, "--interval", "3s")
+	if out, err := mon.CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", session).Run() })
+	var screen string
+	testenv.Eventually(t, 20*time.Second, "datakit monitor to show a point rate of ebpf-net", func() bool {
+		out, _ := exec.Command("tmux", "capture-pane", "-p", "-t", session).Output()
+		screen = string(out)
+		return monitorRate(screen, "ebpf-net/") > 0
+	})
+	if !regexp.MustCompile(`(?m)^\s*ebpf\s+\S*ebpf\.conf:\d+\s+0$`).MatchString(screen) ||
+		!regexp.MustCompile(`(?m)^\s*local\s+\d+\s+\d+\s+[1-9]\d*\s+0$`).MatchString(screen) {
+		t.Errorf("the monitor does not show the ebpf input and the local output's queue:\n%s", screen)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "monitor.txt"), []byte(screen), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	s.Proc.Stop(20 * time.Second)
 	testenv.AssertBPFReleased(t, held)
+}
+
+// monitorRate is the largest points/s of the senders whose name starts
+// with prefix on the monitor's screen.
+func monitorRate(screen, prefix string) float64 {
+	best := 0.0
+	for _, l := range strings.Split(screen, "\n") {
+		f := strings.Fields(l)
+		if len(f) == 3 && strings.HasPrefix(f[0], prefix) {
+			if r, err := strconv.ParseFloat(f[2], 64); err == nil && r > best {
+				best = r
+			}
+		}
+	}
+	return best
 }
 
 func getJSON(t *testing.T, s *Supervisor, path string, into any) {
