@@ -27,4 +27,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The web view's bundle check needs npm and the pinned packages (npm ci
+# installs exactly package-lock.json).
+if ! command -v npm >/dev/null; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: npm is missing; run as root to install it" >&2
+    exit 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+(cd datakit/internal/view/web/_ui && npm ci --no-audit --no-fund --loglevel=error)
 go mod download

@@ -16,6 +16,7 @@ import (
 	"netobs.local/agent/datakit/internal/pipeline"
 	"netobs.local/agent/datakit/internal/point"
 	"netobs.local/agent/datakit/internal/version"
+	"netobs.local/agent/datakit/internal/view"
 	"netobs.local/agent/inputs"
 )
 
@@ -55,6 +56,14 @@ func Start(cfg *config.Config, log *slog.Logger) (*Agent, error) {
 
 	h := cfg.HTTPAPI
 	setMemoryLimit(h.MaxInflightBytes, log)
+	var store *view.Store
+	if src, ok := pipe.Querier().(view.Source); ok {
+		store = src.View()
+	}
+	var ins []api.Input
+	for _, in := range cfg.Inputs {
+		ins = append(ins, api.Input{Name: in.Name, Source: in.Source})
+	}
 	a.server = api.New(api.Config{
 		Listen: h.Listen, PublicAPIs: h.PublicAPIs, MaxBodyBytes: h.MaxBodyBytes,
 		MaxInflightBytes: h.MaxInflightBytes, BusyWait: cfg.Pipeline.BusyWait, BodyTimeout: h.BodyTimeout,
@@ -62,6 +71,7 @@ func Start(cfg *config.Config, log *slog.Logger) (*Agent, error) {
 			MaxKeyBytes: h.MaxKeyBytes, MaxValueBytes: h.MaxValueBytes, MaxPointBytes: h.MaxPointBytes,
 			MaxMessageBytes: h.MaxMessageBytes},
 		Hostname: cfg.Hostname, Version: version.Version, Commit: version.Commit,
+		View: store, Inputs: ins,
 	}, pipe, pipe.Querier(), log.With("component", "api"))
 	if err := a.server.Start(); err != nil {
 		_ = pipe.Close()

@@ -117,3 +117,12 @@ func metricValue(t *testing.T, s *Server, series string) float64 {
 	}
 	return 0
 }
+
+// serveFrom runs one GET from the given peer address.
+func serveFrom(s *Server, peer, target string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("GET", target, nil)
+	req.RemoteAddr = peer
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, req)
+	return w
+}

@@ -15,6 +15,7 @@ import (
 
 	"netobs.local/agent/datakit/internal/pipeline"
 	"netobs.local/agent/datakit/internal/point"
+	"netobs.local/agent/datakit/internal/view"
 )
 
 // DefaultMaxBodyBytes bounds a write body, on the wire and decompressed,
@@ -43,6 +44,17 @@ type Config struct {
 	Hostname    string
 	Version     string
 	Commit      string
+	// View is the web view's aggregates (the local output's); nil: the
+	// /v1/view/ routes answer 501.
+	View *view.Store
+	// Inputs are the configured inputs, for GET /v1/view/agent.
+	Inputs []Input
+}
+
+// Input is a configured input as GET /v1/view/agent lists it.
+type Input struct {
+	Name   string `json:"name"`
+	Source string `json:"source"` // file:line of its table
 }
 
 // Server serves the API. Create it with New, then Start and Shutdown.
@@ -59,6 +71,7 @@ type Server struct {
 	budget      *budget
 	errLog      *limitedLog // the WARN line of POST /v1/lasterror
 	slowLog     *limitedLog // bodies cut off by body_timeout
+	sources     *sourceCounts
 
 	srv *http.Server
 	ln  net.Listener
@@ -94,6 +107,7 @@ func New(cfg Config, sub pipeline.Submitter, q pipeline.Querier, log *slog.Logge
 		budget:      newBudget(cfg.MaxInflightBytes, cfg.BusyWait),
 		errLog:      newLimitedLog(),
 		slowLog:     newLimitedLog(),
+		sources:     newSourceCounts(maxErrorInputs),
 	}
 	for _, r := range cfg.PublicAPIs {
 		s.public[r] = true
@@ -110,6 +124,16 @@ func New(cfg Config, sub pipeline.Submitter, q pipeline.Querier, log *slog.Logge
 	e.GET("/v1/lasterror", s.getLastErrors)
 	e.GET("/v1/query", s.queryPoints)
 	e.GET("/metrics", s.metrics)
+	e.GET("/", s.page)
+	e.GET("/assets/*file", s.asset)
+	e.GET("/v1/view/summary", s.viewRoute(viewSummary))
+	e.GET("/v1/view/flows", s.viewRoute(viewFlows))
+	e.GET("/v1/view/http", s.viewRoute(viewHTTP))
+	e.GET("/v1/view/dns", s.viewRoute(viewDNS))
+	e.GET("/v1/view/bash", s.viewRoute(viewBash))
+	e.GET("/v1/view/netlog", s.viewRoute(viewNetlog))
+	e.GET("/v1/view/health", s.viewRoute(s.viewHealth))
+	e.GET("/v1/view/agent", s.viewAgent)
 	s.engine = e
 	return s
 }

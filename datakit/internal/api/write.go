@@ -194,6 +194,7 @@ func (s *Server) write(c *gin.Context) {
 			return
 		}
 		pointsReceived.WithLabelValues(category).Add(float64(batch.Count))
+		s.sources.add(params.input, batch.Count)
 	}
 	if params.echo == "" {
 		c.Status(http.StatusOK)

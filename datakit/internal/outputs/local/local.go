@@ -1,7 +1,8 @@
 // Package local is the local store output: line protocol files under
 // <dir>/<category>/, rotated by size and age and pruned by total size and
 // age, plus a bounded in-memory window of recent points that answers
-// pipeline.Query (GET /v1/query).
+// pipeline.Query (GET /v1/query), and the web view's aggregates (view.Store)
+// fed from the same writes.
 package local
 
 import (
@@ -15,6 +16,7 @@ import (
 	"netobs.local/agent/datakit/internal/outputs"
 	"netobs.local/agent/datakit/internal/pipeline"
 	"netobs.local/agent/datakit/internal/point"
+	"netobs.local/agent/datakit/internal/view"
 )
 
 //go:embed sample.conf
@@ -80,19 +82,23 @@ func (c *Config) Build(env outputs.Env) (outputs.Output, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outputs.local: %w", err)
 	}
-	return &Local{files: files, window: newWindow(c.WindowPoints, c.WindowAge)}, nil
+	return &Local{files: files, window: newWindow(c.WindowPoints, c.WindowAge), view: view.New()}, nil
 }
 
 // Local is the local store.
 type Local struct {
 	files  *files
 	window *window
+	view   *view.Store
 }
 
-var _ pipeline.Querier = (*Local)(nil)
+var (
+	_ pipeline.Querier = (*Local)(nil)
+	_ view.Source      = (*Local)(nil)
+)
 
 // Write appends lp to the category's current file, fsyncs it (so the queue
-// may forget the batch) and adds the points to the window.
+// may forget the batch) and adds the points to the window and the view.
 func (l *Local) Write(_ context.Context, category string, lp []byte) error {
 	if !point.ValidCategory(category) {
 		return fmt.Errorf("%w: unknown category %q", outputs.ErrPermanent, category)
@@ -100,9 +106,14 @@ func (l *Local) Write(_ context.Context, category string, lp []byte) error {
 	if err := l.files.write(category, lp); err != nil {
 		return err
 	}
-	l.window.add(category, lp, time.Now())
+	now := time.Now()
+	l.window.add(category, lp, now)
+	l.view.Feed(category, lp, now)
 	return nil
 }
+
+// View is the web view's aggregates of what this output stored.
+func (l *Local) View() *view.Store { return l.view }
 
 // Query answers from the in-memory window.
 func (l *Local) Query(q pipeline.Query) []*point.Point { return l.window.query(q, time.Now()) }
