@@ -21,19 +21,26 @@ import (
 // httpflow points that reach the supervisor; then it SIGKILLs the collector, expects the
 // supervisor to restart it, and checks that nothing BPF is left once
 // datakit stops.
-func TestEbpfInputThroughSupervisor(t *testing.T) {
-	testenv.RequireRoot(t)
-	testenv.RequireBinaries(t, "curl", "nginx", "python3")
-	ng := testenv.StartNginx(t, "")
-	ng.WriteFile(t, "small", 1000)
-	ng.WriteFile(t, "large", 200_000)
-	s := StartSupervisor(t, "", map[string]string{"ebpf.conf": fmt.Sprintf(`
+// httpflowSupervisor runs the supervisor with the ebpf input: ebpf-net
+// with httpflow, flushing every second.
+func httpflowSupervisor(t *testing.T) *Supervisor {
+	t.Helper()
+	return StartSupervisor(t, "", map[string]string{"ebpf.conf": fmt.Sprintf(`
 [[inputs.ebpf]]
   cmd = %q
   enabled_plugins = ["ebpf-net"]
   l7net_enabled = ["httpflow"]
   interval = "1s"
 `, testenv.Binary(t, "datakit-ebpf"))})
+}
+
+func TestEbpfInputThroughSupervisor(t *testing.T) {
+	testenv.RequireRoot(t)
+	testenv.RequireBinaries(t, "curl", "nginx", "python3")
+	ng := testenv.StartNginx(t, "")
+	ng.WriteFile(t, "small", 1000)
+	ng.WriteFile(t, "large", 200_000)
+	s := httpflowSupervisor(t)
 	first, held := waitCollector(t, s, 0)
 
 	// TCP: one curl, three connections (Connection: close), byte counts

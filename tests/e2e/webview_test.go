@@ -31,13 +31,7 @@ func TestWebView(t *testing.T) {
 	ng := testenv.StartNginx(t, "")
 	ng.WriteFile(t, "small", 1000)
 	dnsPort := startDnsmasq(t)
-	s := StartSupervisor(t, "", map[string]string{"ebpf.conf": fmt.Sprintf(`
-[[inputs.ebpf]]
-  cmd = %q
-  enabled_plugins = ["ebpf-net"]
-  l7net_enabled = ["httpflow"]
-  interval = "1s"
-`, testenv.Binary(t, "datakit-ebpf"))})
+	s := httpflowSupervisor(t)
 	_, held := waitCollector(t, s, 0)
 
 	const requests = 5
