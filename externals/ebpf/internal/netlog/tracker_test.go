@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"netobs.local/agent/externals/ebpf/dissect"
+	"netobs.local/agent/dissect"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/measure"
 	"netobs.local/agent/filter"
