@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -99,7 +98,11 @@ func TestEveryEbpfOptionIsHonouredOrRefused(t *testing.T) {
 			envCovered[c.key] = true
 		}
 	}
-	for _, key := range tomlKeys(reflect.TypeOf(ebpf.Input{})) {
+	keys := config.InputKeys("ebpf")
+	if len(keys) < 40 {
+		t.Fatalf("the ebpf input has only keys %v", keys)
+	}
+	for _, key := range keys {
 		if !covered[key] {
 			t.Errorf("option %s has no change in the walk: add one to changes", key)
 		}
@@ -226,20 +229,4 @@ func effect(t *testing.T, ebpfConf string, env map[string]string) string {
 		return "error: " + err.Error()
 	}
 	return fmt.Sprintf("name=%s path=%s args=%q env=%q", spec.Name, spec.Path, spec.Args, spec.Env)
-}
-
-// tomlKeys lists the TOML keys of a struct, embedded structs included.
-func tomlKeys(t reflect.Type) []string {
-	var out []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name := strings.Split(f.Tag.Get("toml"), ",")[0]
-		switch {
-		case f.Anonymous && name == "":
-			out = append(out, tomlKeys(f.Type)...)
-		case name != "" && name != "-":
-			out = append(out, name)
-		}
-	}
-	return out
 }
