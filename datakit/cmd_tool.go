@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"netobs.local/agent/externals/ebpf/dissect"
+	"netobs.local/agent/dissect"
 	"netobs.local/agent/filter"
 )
 

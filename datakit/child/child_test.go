@@ -16,13 +16,13 @@ import (
 func TestOutputForwardedWithPrefix(t *testing.T) {
 	_, c := startSh(t, "outtest", `echo hello out; echo "level=WARN msg=careful" >&2; exec sleep 30`, nil)
 	eventually(t, 5*time.Second, "both lines", func() bool {
-		return len(c.matching("outtest: hello out")) == 1 && len(c.matching("outtest: level=WARN")) == 1
+		return len(c.matching("outtest: hello out")) == 1 && len(c.matching("outtest: careful")) == 1
 	})
 	out := c.matching("outtest: hello out")[0]
 	if out.attrs["stream"] != "stdout" || out.level != slog.LevelInfo {
 		t.Errorf("stdout record = %+v, want stream=stdout level INFO", out)
 	}
-	errRec := c.matching("outtest: level=WARN")[0]
+	errRec := c.matching("outtest: careful")[0] // a slog line, relayed as its record
 	if errRec.attrs["stream"] != "stderr" || errRec.level != slog.LevelWarn {
 		t.Errorf("stderr record = %+v, want stream=stderr level WARN", errRec)
 	}

@@ -1,7 +1,6 @@
 package child
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"os"
@@ -28,7 +27,7 @@ type run struct {
 }
 
 // startRun starts the child in its own process group, with its stdout and
-// stderr on pipes that are forwarded to log line by line.
+// stderr on pipes that are relayed to log line by line (slogline.go).
 func startRun(spec Spec, log *slog.Logger) (*run, error) {
 	cmd := exec.Command(spec.Path, spec.Args...)
 	cmd.Env = environ(spec.Env)
@@ -68,9 +67,7 @@ func startRun(spec Spec, log *slog.Logger) (*run, error) {
 	var readers sync.WaitGroup
 	for i, stream := range []string{"stdout", "stderr"} {
 		readers.Go(func() {
-			forwardLines(readEnds[i], func(line string) {
-				log.Log(context.Background(), lineLevel(line), spec.Name+": "+line, "stream", stream, "pid", pid)
-			})
+			forwardLines(readEnds[i], func(line string) { relay(log, spec.Name, stream, pid, line) })
 		})
 	}
 

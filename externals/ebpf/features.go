@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -12,12 +13,20 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/conntrack"
 	"netobs.local/agent/externals/ebpf/internal/loader"
 	"netobs.local/agent/externals/ebpf/internal/netflow"
+	"netobs.local/agent/externals/ebpf/internal/netlog"
 	"netobs.local/agent/externals/ebpf/internal/proccache"
 )
 
 // printFeatures prints every plugin and what it depends on, on/off with the
-// reason, plus the generic hook kinds we never require but probe.
-func printFeatures(w io.Writer) error {
+// reason, plus the generic hook kinds we never require but probe. args may
+// give --netlog-blacklist, whose rules are then compiled as run would.
+func printFeatures(args []string, w, stderr io.Writer) error {
+	fs := flag.NewFlagSet("datakit-ebpf features", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	blacklist := fs.String("netlog-blacklist", "", "bpf-netlog rules (filter language) to compile")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	if notes, err := loader.Prepare(); err != nil {
 		fmt.Fprintf(w, "# preparing the host failed: %v\n", err)
 	} else {
@@ -52,6 +61,9 @@ func printFeatures(w io.Writer) error {
 	}
 	for _, c := range conntrack.Features() {
 		row("ebpf-conntrack", c.What, c.Status)
+	}
+	for _, c := range netlog.Features(procRoot(), "/run/netns", *blacklist) {
+		row("bpf-netlog", c.What, c.Status)
 	}
 	var missing []string
 	for _, p := range config.Plugins {

@@ -21,7 +21,7 @@ func main() {
 	case "run":
 		err = run(os.Args[2:])
 	case "features":
-		err = printFeatures(os.Stdout)
+		err = printFeatures(os.Args[2:], os.Stdout, os.Stderr)
 	case "version":
 		fmt.Printf("datakit-ebpf %s\n", Version)
 	case "help", "-h", "--help":
@@ -40,6 +40,7 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   datakit-ebpf run [flags]   collect and deliver (datakit-ebpf run -h for flags)
-  datakit-ebpf features      what this kernel supports, per plugin and hook
+  datakit-ebpf features [--netlog-blacklist RULES]
+                             what this kernel supports, per plugin and hook
   datakit-ebpf version`)
 }

@@ -109,31 +109,40 @@ func (in *Input) Run(ctx context.Context, env inputs.Env) error {
 	if log == nil {
 		log = slog.Default()
 	}
-	if notes := in.unsupported(); len(notes) > 0 {
-		log.Warn("ebpf: options accepted but not yet supported by datakit-ebpf, so they have no effect: " + strings.Join(notes, "; "))
-	}
-	if len(in.runnablePlugins()) == 0 {
-		return fmt.Errorf("enabled_plugins %v: none of them is supported yet (supported: %s), so there is nothing to run",
-			in.EnabledPlugins, strings.Join(supportedPlugins(), ", "))
-	}
-	path, err := in.command()
+	spec, err := in.ChildSpec(env, log.Enabled(ctx, slog.LevelDebug))
 	if err != nil {
 		return err
 	}
-	args := in.collectorArgs(env, log.Enabled(ctx, slog.LevelDebug))
-	if over := overridden(args[:len(args)-len(in.Args)], in.Args); len(over) > 0 {
+	if over := overridden(spec.Args[:len(spec.Args)-len(in.Args)], in.Args); len(over) > 0 {
 		log.Info("ebpf: args override generated collector flags", "flags", over)
 	}
-	p, err := child.Start(ctx, child.Spec{
-		Name: in.Name, Path: path, Args: args, Env: in.Envs, Log: log,
-		OnRestart: env.Restarted, MinBackoff: in.backoff, StopTimeout: in.stopTimeout,
-	})
+	spec.Log = log
+	p, err := child.Start(ctx, spec)
 	if err != nil {
 		return err
 	}
 	<-ctx.Done()
 	p.Stop()
 	return nil
+}
+
+// ChildSpec is how the collector is run with these options: its path,
+// flags and environment (Log is left for the caller). It is everything an
+// option can change, so a test can tell an honoured option from one that
+// does nothing.
+func (in *Input) ChildSpec(env inputs.Env, debug bool) (child.Spec, error) {
+	if len(in.runnablePlugins()) == 0 {
+		return child.Spec{}, fmt.Errorf("enabled_plugins %v: none of them is supported yet (supported: %s), so there is nothing to run",
+			in.EnabledPlugins, strings.Join(supportedPlugins(), ", "))
+	}
+	path, err := in.command()
+	if err != nil {
+		return child.Spec{}, err
+	}
+	return child.Spec{
+		Name: in.Name, Path: path, Args: in.collectorArgs(env, debug), Env: in.Envs,
+		OnRestart: env.Restarted, MinBackoff: in.backoff, StopTimeout: in.stopTimeout,
+	}, nil
 }
 
 // command is the collector's path: cmd when set, else datakit-ebpf next to

@@ -3,6 +3,7 @@ package ebpf
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,7 +37,7 @@ func boolean(f func(*Input) *bool) func(*Input, string) error {
 }
 
 var envVars = []envVar{
-	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_ENABLED_PLUGINS", Option: "enabled_plugins", Example: "ebpf-net,ebpf-trace", Doc: "Plugins to run, comma separated."},
+	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_ENABLED_PLUGINS", Option: "enabled_plugins", Example: "ebpf-net,ebpf-bash", Doc: "Plugins to run, comma separated."},
 		list(func(in *Input) *[]string { return &in.EnabledPlugins })},
 	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_L7NET_ENABLED", Option: "l7net_enabled", Example: "httpflow", Doc: "L7 protocols of ebpf-net, comma separated."},
 		list(func(in *Input) *[]string { return &in.L7NetEnabled })},
@@ -67,7 +68,7 @@ var envVars = []envVar{
 		list(func(in *Input) *[]string { return &in.TraceEnvList })},
 	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_TRACE_NAME_LIST", Option: "trace_name_list", Example: "chrome,firefox", Doc: "Processes with these names are traced."},
 		list(func(in *Input) *[]string { return &in.TraceNameList })},
-	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_CONV_TO_DDTRACE", Option: "conv_to_ddtrace", Example: "false", Doc: "Convert trace ids to Datadog's decimal 64-bit form."},
+	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_CONV_TO_DDTRACE", Option: "conv_to_ddtrace", Example: "true", Doc: "Convert trace ids to Datadog's decimal 64-bit form."},
 		boolean(func(in *Input) *bool { return &in.ConvToDDTrace })},
 	{inputs.EnvVar{Name: "ENV_INPUT_EBPF_NETLOG_BLACKLIST", Option: "netlog_blacklist", Example: "ip_saddr=='127.0.0.1' || ip_daddr=='127.0.0.1'", Doc: "Filter rules for packets bpf-netlog drops."},
 		str(func(in *Input) *string { return &in.NetlogBlacklist })},
@@ -104,6 +105,9 @@ func (in *Input) EnvVars() []inputs.EnvVar {
 	out := make([]inputs.EnvVar, len(envVars))
 	for i, v := range envVars {
 		out[i] = v.EnvVar
+		if slices.ContainsFunc(pending, func(p pendingOption) bool { return p.option == v.Option }) {
+			out[i].Doc += " Not implemented in this build: refused when set."
+		}
 	}
 	return out
 }
@@ -112,17 +116,22 @@ func (in *Input) EnvVars() []inputs.EnvVar {
 // names the variable, its value's problem and the option it sets.
 func (in *Input) ApplyEnv(lookup func(string) (string, bool)) error {
 	var errs []error
+	var set []envVar
 	for _, v := range envVars {
 		raw, ok := lookup(v.Name)
 		if !ok {
 			continue
 		}
-		raw = strings.TrimSpace(raw)
-		err := v.set(in, raw)
-		if err == nil {
-			err = checkOption(in, v.Option)
+		if err := v.set(in, strings.TrimSpace(raw)); err != nil {
+			errs = append(errs, fmt.Errorf("%s (option %s): %w", v.Name, v.Option, err))
+			continue
 		}
-		if err != nil {
+		set = append(set, v)
+	}
+	// Checked once all are set: one may depend on another (pprof_host on
+	// pprof_port, the netlog options on enabled_plugins).
+	for _, v := range set {
+		if err := checkOption(in, v.Option); err != nil {
 			errs = append(errs, fmt.Errorf("%s (option %s): %w", v.Name, v.Option, err))
 		}
 	}

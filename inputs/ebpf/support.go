@@ -1,6 +1,7 @@
 package ebpf
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -27,12 +28,10 @@ var l7Features = map[string]bool{
 	"httpflow-tls": false,
 }
 
-// pending are options accepted for compatibility whose feature does not exist
-// yet; set says whether a config asks for it (differs from the default).
-var pending = []struct {
-	option, feature string
-	set             func(*Input) bool
-}{
+// pending are the options whose feature this build does not have; set
+// says whether a config asks for it (differs from the default). check-config
+// refuses them when set: accepted, they would do nothing.
+var pending = []pendingOption{
 	{"cpu_limit", "resource limits", func(in *Input) bool { return in.CPULimit != "" }},
 	{"mem_limit", "resource limits", func(in *Input) bool { return in.MemLimit != "" }},
 	{"net_limit", "resource limits", func(in *Input) bool { return in.NetLimit != "" }},
@@ -51,26 +50,62 @@ var pending = []struct {
 	{"sampling_rate_pts_per_min", "sampling", func(in *Input) bool { return in.SamplingRatePtsPerMin != "" }},
 }
 
-// unsupported describes every requested plugin, feature and option the
-// collector does not have yet, for one warning at start.
-func (in *Input) unsupported() []string {
-	var notes []string
-	for _, p := range in.EnabledPlugins {
-		if !plugins[p] {
-			notes = append(notes, fmt.Sprintf("enabled_plugins %q", p))
-		}
-	}
-	for _, f := range in.L7NetEnabled {
-		if !l7Features[f] {
-			notes = append(notes, fmt.Sprintf("l7net_enabled %q", f))
-		}
-	}
+type pendingOption struct {
+	option, feature string
+	set             func(*Input) bool
+}
+
+// netlogOptions take effect only with bpf-netlog; set says whether a config
+// moves one from its default.
+var netlogOptions = []struct {
+	option string
+	set    func(*Input) bool
+}{
+	{"netlog_blacklist", func(in *Input) bool { return strings.TrimSpace(in.NetlogBlacklist) != "" }},
+	{"netlog_metric", func(in *Input) bool { return !in.NetlogMetric }},
+	{"netlog_log", func(in *Input) bool { return in.NetlogLog }},
+}
+
+// notImplemented refuses option when it is set and its feature is not built.
+func (in *Input) notImplemented(option string) error {
 	for _, p := range pending {
-		if p.set(in) {
-			notes = append(notes, fmt.Sprintf("%s (%s)", p.option, p.feature))
+		if p.option == option && p.set(in) {
+			return fmt.Errorf("not implemented in this build: %s; remove it (or leave it empty) until datakit-ebpf has them", p.feature)
 		}
 	}
-	return notes
+	return nil
+}
+
+// noEffect refuses a netlog option set without bpf-netlog.
+func (in *Input) noEffect(option string) error {
+	for _, n := range netlogOptions {
+		if n.option == option && n.set(in) && !slices.Contains(in.EnabledPlugins, "bpf-netlog") {
+			return errors.New(`has no effect: enabled_plugins lacks "bpf-netlog"`)
+		}
+	}
+	return nil
+}
+
+// notBuilt names the entries of a list option whose plugin or feature this
+// build lacks, for the refusal of enabled_plugins and l7net_enabled.
+func notBuilt(names []string, table map[string]bool) error {
+	var missing []string
+	for _, n := range names {
+		if built, known := table[n]; known && !built {
+			missing = append(missing, fmt.Sprintf("%q", n))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	var have []string
+	for n, ok := range table {
+		if ok {
+			have = append(have, n)
+		}
+	}
+	slices.Sort(have)
+	return fmt.Errorf("%s: not implemented in this build (implemented: %s)", strings.Join(missing, ", "), strings.Join(have, ", "))
 }
 
 // runnablePlugins are the enabled plugins the collector has, in config order.

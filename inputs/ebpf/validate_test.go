@@ -21,29 +21,34 @@ func TestValidateErrors(t *testing.T) {
 		{func(in *Input) { in.Name = "a b" }, `name: "a b" must be`},
 		{func(in *Input) { in.Envs = []string{"A=1", "oops"} }, `envs: entry 2 "oops" is not KEY=VALUE`},
 		{func(in *Input) { in.Envs = []string{"=1"} }, `envs: entry 1 "=1"`},
-		{func(in *Input) { in.CPULimit = "two" }, `cpu_limit: "two" is not a positive number`},
-		{func(in *Input) { in.CPULimit = "-1" }, `cpu_limit: "-1"`},
-		{func(in *Input) { in.MemLimit = "4 gigs" }, `mem_limit: "4 gigs" is not a size`},
-		{func(in *Input) { in.MemLimit = "0GiB" }, `mem_limit: "0GiB" must be positive`},
-		{func(in *Input) { in.NetLimit = "100MiB" }, `net_limit: "100MiB" is not a size like "100MiB/s"`},
-		{func(in *Input) { in.KubernetesURL = "kubernetes.default" }, `kubernetes_url: "kubernetes.default" is not an http(s)`},
-		{func(in *Input) { in.BearerToken, in.BearerTokenString = "/t", "s" }, "bearer_token: set bearer_token (a file) or bearer_token_string, not both"},
-		{func(in *Input) { in.WorkloadLabels = []string{"app", " "} }, "workload_labels: entry 2 is empty"},
 		{func(in *Input) { in.EnabledPlugins = nil }, "enabled_plugins: is empty"},
 		{func(in *Input) { in.EnabledPlugins = []string{"ebpf-net", "ebpf-http"} }, `enabled_plugins: unknown plugin "ebpf-http" (known: bpf-netlog, ebpf-bash, ebpf-conntrack, ebpf-net, ebpf-trace)`},
 		{func(in *Input) { in.L7NetEnabled = []string{"grpc"} }, `l7net_enabled: unknown feature "grpc" (known: httpflow, httpflow-tls)`},
 		{func(in *Input) { in.PprofHost = "not a host" }, `pprof_host: "not a host"`},
 		{func(in *Input) { in.PprofPort = "65536" }, `pprof_port: port "65536" is not 1..65535`},
 		{func(in *Input) { in.PprofPort = "http" }, `pprof_port: port "http"`},
-		{func(in *Input) { in.PprofHost = "127.0.0.1" }, "pprof_port: must be set when pprof_host is"},
-		{func(in *Input) { in.EnabledPlugins, in.NetlogMetric = []string{"bpf-netlog"}, false },
-			"netlog_log: and netlog_metric are both false: bpf-netlog would produce nothing"},
-		{func(in *Input) { in.EnabledPlugins = []string{"ebpf-net", "ebpf-trace"} }, `trace_server: must be set when enabled_plugins has "ebpf-trace"`},
-		{func(in *Input) { in.TraceServer = "10.0.0.1" }, `trace_server: "10.0.0.1" is not host:port`},
-		{func(in *Input) { in.TraceServer = "10.0.0.1:0" }, `trace_server: port "0"`},
-		{func(in *Input) { in.TraceNameList = []string{""} }, "trace_name_list: entry 1 is empty"},
 		{func(in *Input) { in.ExcludeCmdRegex = "(curl" }, "process selection: exclude_cmd_regex: error parsing regexp"},
 		{func(in *Input) { in.ExcludePids = []int{0} }, "include_pids/exclude_pids: 0 is not a pid"},
+		{func(in *Input) { in.PprofHost = "127.0.0.1" }, "pprof_host: has no effect without pprof_port"},
+		{func(in *Input) { in.EnabledPlugins, in.NetlogMetric = []string{"bpf-netlog"}, false },
+			"netlog_metric: and netlog_log are both false: bpf-netlog would produce nothing"},
+		{func(in *Input) { in.NetlogLog = true }, `netlog_log: has no effect: enabled_plugins lacks "bpf-netlog"`},
+		{func(in *Input) { in.NetlogMetric = false }, `netlog_metric: has no effect: enabled_plugins lacks "bpf-netlog"`},
+		{func(in *Input) { in.NetlogBlacklist = "udp" }, `netlog_blacklist: has no effect: enabled_plugins lacks "bpf-netlog"`},
+		// Options of features this build lacks, set: refused, whatever their value.
+		{func(in *Input) { in.CPULimit = "two" }, "cpu_limit: not implemented in this build: resource limits"},
+		{func(in *Input) { in.MemLimit = "4GiB" }, "mem_limit: not implemented in this build: resource limits"},
+		{func(in *Input) { in.NetLimit = "100MiB/s" }, "net_limit: not implemented in this build: resource limits"},
+		{func(in *Input) { in.KubernetesURL = "https://k:443" }, "kubernetes_url: not implemented in this build: Kubernetes metadata"},
+		{func(in *Input) { in.BearerTokenString = "s" }, "bearer_token_string: not implemented in this build: Kubernetes metadata"},
+		{func(in *Input) { in.WorkloadLabelPrefix = "k_" }, "workload_label_prefix: not implemented in this build: Kubernetes metadata"},
+		{func(in *Input) { in.EnabledPlugins = []string{"ebpf-net", "ebpf-trace"} }, `enabled_plugins: "ebpf-trace": not implemented in this build (implemented: bpf-netlog, ebpf-bash, ebpf-conntrack, ebpf-net)`},
+		{func(in *Input) { in.L7NetEnabled = []string{"httpflow", "httpflow-tls"} }, `l7net_enabled: "httpflow-tls": not implemented in this build (implemented: httpflow)`},
+		{func(in *Input) { in.TraceServer = "10.0.0.1:9529" }, "trace_server: not implemented in this build: ebpf-trace"},
+		{func(in *Input) { in.TraceNameList = []string{""} }, "trace_name_list: not implemented in this build: ebpf-trace"},
+		{func(in *Input) { in.ConvToDDTrace = true }, "conv_to_ddtrace: not implemented in this build: ebpf-trace"},
+		{func(in *Input) { in.SamplingRate = "0.5" }, "sampling_rate: not implemented in this build: sampling"},
+		{func(in *Input) { in.SamplingRatePtsPerMin = "1500" }, "sampling_rate_pts_per_min: not implemented in this build: sampling"},
 		{func(in *Input) { in.NetlogBlacklist = "tcp &&\n  dst_prot == 80" }, "netlog_blacklist: 2:3: unknown field dst_prot (did you mean dst_port?)"},
 		{func(in *Input) { in.NetlogBlacklist = `ipnet_contains("10.0.0.0/33", ip_saddr)` }, "netlog_blacklist: 1:16"},
 		{func(in *Input) { in.EphemeralPort = 70000 }, "ephemeral_port: 70000 is not 0"},
@@ -51,10 +56,6 @@ func TestValidateErrors(t *testing.T) {
 		{func(in *Input) { in.Interval = "500ms" }, `interval: "500ms" is below the minimum of 1s`},
 		{func(in *Input) { in.Interval = "sixty" }, `interval: "sixty" is not a duration`},
 		{func(in *Input) { in.Interval = "" }, `interval: "" is not a duration`},
-		{func(in *Input) { in.SamplingRate = "1.5" }, `sampling_rate: "1.5" is not a rate in 0.01..1.00`},
-		{func(in *Input) { in.SamplingRate = "0.001" }, `sampling_rate: "0.001"`},
-		{func(in *Input) { in.SamplingRate, in.SamplingRatePtsPerMin = "0.5", "1500" }, "sampling_rate: set sampling_rate or sampling_rate_pts_per_min, not both"},
-		{func(in *Input) { in.SamplingRatePtsPerMin = "many" }, `sampling_rate_pts_per_min: "many" is not a positive whole number`},
 		{func(in *Input) { in.Tags = map[string]string{"a,b": "c"} }, `tags: "a,b" = "c"`},
 		{func(in *Input) { in.Tags = map[string]string{"a": "b,c"} }, `tags: "a" = "b,c"`},
 		{func(in *Input) { in.Tags = map[string]string{"a": ""} }, `tags: "a" = ""`},
@@ -82,22 +83,18 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 
 func TestValidAlternatives(t *testing.T) {
 	for _, tweak := range []func(*Input){
-		func(in *Input) { in.MemLimit, in.NetLimit, in.CPULimit = "512MiB", "1.5GB/s", "0.5" },
-		func(in *Input) { in.MemLimit = "1048576" },
-		func(in *Input) {
-			in.KubernetesURL, in.BearerToken = "https://kubernetes.default:443", "/run/secrets/token"
-		},
-		func(in *Input) {
-			in.EnabledPlugins, in.TraceServer = []string{"ebpf-net", "ebpf-trace"}, "10.0.0.1:9529"
-		},
 		func(in *Input) { in.PprofHost, in.PprofPort = "localhost", "6061" },
 		func(in *Input) { in.PprofHost, in.PprofPort = "::1", "6061" },
 		func(in *Input) { in.EphemeralPort, in.Interval = 32768, "1m30s" },
-		func(in *Input) { in.SamplingRate = "0.01" },
-		func(in *Input) { in.SamplingRate = "1.00" },
-		func(in *Input) { in.SamplingRatePtsPerMin = "1500" },
 		func(in *Input) { in.Envs = []string{"A=", "B=x=y"} },
-		func(in *Input) { in.EnabledPlugins = []string{"bpf-netlog"} }, // valid config, even if nothing runs yet
+		func(in *Input) { in.EnabledPlugins = []string{"bpf-netlog"} },
+		func(in *Input) {
+			in.EnabledPlugins, in.NetlogBlacklist, in.NetlogMetric, in.NetlogLog = []string{"ebpf-net", "bpf-netlog"}, "udp", false, true
+		},
+		// at their defaults, the options of features not built are fine
+		func(in *Input) {
+			in.TraceEnvList, in.WorkloadLabels, in.L7NetEnabled = []string{}, []string{}, []string{}
+		},
 	} {
 		in := New()
 		tweak(in)

@@ -161,7 +161,7 @@ func waitCollector(t *testing.T, s *Supervisor, not int) (int, testenv.BPFObject
 			}
 			for _, line := range strings.Split(s.Proc.Output(), "\n") {
 				if strings.Contains(line, "plugin started") && strings.Contains(line, "plugin=ebpf-net") &&
-					strings.HasSuffix(line, fmt.Sprintf("pid=%d", c)) {
+					strings.Contains(line+" ", fmt.Sprintf(" pid=%d ", c)) {
 					pid = c
 					return true
 				}

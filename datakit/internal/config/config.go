@@ -88,6 +88,10 @@ type InputInstance struct {
 	// line of the table and of each key set in it.
 	file  string
 	lines tableLines
+	// fromEnv maps the options the environment set to their variables,
+	// so that a problem with one is located there, not in the file (whose
+	// value it overrode).
+	fromEnv map[string]string
 }
 
 // minInflightPerBody is how many max_body_bytes max_inflight_bytes must hold.
@@ -155,7 +159,7 @@ func Load(dir string, env func(string) (string, bool)) (*Config, error) {
 	errs = append(errs, applyEnv(&cfg, env)...)
 	errs = append(errs, finish(&cfg)...)
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, errors.Join(unique(errs)...)
 	}
 	return &cfg, nil
 }
@@ -356,12 +360,32 @@ func validateInput(in *InputInstance, v inputs.Validator) []error {
 			continue
 		}
 		line := in.lines.keys[oe.Option]
+		if name := in.fromEnv[oe.Option]; name != "" {
+			// The environment overrides the file. Worded as the input's
+			// ApplyEnv words it, so that the two are one.
+			errs = append(errs, &Error{File: "environment", Key: "inputs." + in.Name, Msg: fmt.Sprintf("%s (option %s): %v", name, oe.Option, oe.Err)})
+			continue
+		}
 		if line == 0 {
 			line = in.lines.header
 		}
 		errs = append(errs, &Error{File: in.file, Line: line, Key: "inputs." + in.Name + "." + oe.Option, Msg: oe.Err.Error()})
 	}
 	return errs
+}
+
+// unique drops repeated errors: a value set by the environment is checked
+// when it is applied and again with the whole configuration.
+func unique(errs []error) []error {
+	seen := map[string]bool{}
+	var out []error
+	for _, e := range errs {
+		if !seen[e.Error()] {
+			seen[e.Error()] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Same reports whether two loads gave the same configuration (comments

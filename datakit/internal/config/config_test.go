@@ -44,9 +44,12 @@ func (f *fakeInput) Validate() error {
 
 func (f *fakeInput) Run(ctx context.Context, _ inputs.Env) error { <-ctx.Done(); return nil }
 func (f *fakeInput) EnvVars() []inputs.EnvVar {
-	return []inputs.EnvVar{{Name: "ENV_INPUT_FAKEIN_INTERVAL", Option: "interval"}}
+	return []inputs.EnvVar{{Name: "ENV_INPUT_FAKEIN_INTERVAL", Option: "interval"}, {Name: "ENV_INPUT_FAKEIN_FEATURES", Option: "features"}}
 }
 func (f *fakeInput) ApplyEnv(lookup func(string) (string, bool)) error {
+	if v, ok := lookup("ENV_INPUT_FAKEIN_FEATURES"); ok {
+		f.Features = strings.Split(v, ",")
+	}
 	if v, ok := lookup("ENV_INPUT_FAKEIN_INTERVAL"); ok {
 		if v == "bad" {
 			return errors.New("ENV_INPUT_FAKEIN_INTERVAL: bad duration")
@@ -200,6 +203,17 @@ func TestEnvOverrides(t *testing.T) {
 	_, err = Load(writeConf(t, map[string]string{"f.conf": "[[inputs.fakein]]\n"}), envOf(map[string]string{"ENV_INPUT_FAKEIN_INTERVAL": "bad"}))
 	if err == nil || !strings.Contains(err.Error(), "ENV_INPUT_FAKEIN_INTERVAL: bad duration") {
 		t.Errorf("input env error not reported: %v", err)
+	}
+}
+
+// A bad value from the environment is located at its variable, even when
+// the file sets the option too: that value was overridden.
+func TestEnvValueErrorNamesTheVariable(t *testing.T) {
+	dir := writeConf(t, map[string]string{"f.conf": "[[inputs.fakein]]\n  features = [\"ok\"]\n"})
+	_, err := Load(dir, envOf(map[string]string{"ENV_INPUT_FAKEIN_FEATURES": "grpc"}))
+	want := `environment: inputs.fakein: ENV_INPUT_FAKEIN_FEATURES (option features): unknown feature "grpc"`
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want exactly %q", err, want)
 	}
 }
 

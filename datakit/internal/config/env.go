@@ -81,10 +81,27 @@ func applyEnv(cfg *Config, env func(string) (string, bool)) []error {
 			errs = append(errs, &Error{File: "environment", Key: ev.Name, Msg: fmt.Sprintf("%v (example: %s)", err, ev.Example)})
 		}
 	}
-	for _, in := range cfg.Inputs {
-		if ec, ok := in.Input.(inputs.EnvConfigurable); ok {
-			if err := ec.ApplyEnv(env); err != nil {
-				errs = append(errs, &Error{File: "environment", Key: "inputs." + in.Name, Msg: err.Error()})
+	for i := range cfg.Inputs {
+		in := &cfg.Inputs[i]
+		ec, ok := in.Input.(inputs.EnvConfigurable)
+		if !ok {
+			continue
+		}
+		if err := ec.ApplyEnv(env); err != nil {
+			all := []error{err}
+			if j, ok := err.(interface{ Unwrap() []error }); ok {
+				all = j.Unwrap()
+			}
+			for _, e := range all { // one a line, like the files' errors
+				errs = append(errs, &Error{File: "environment", Key: "inputs." + in.Name, Msg: e.Error()})
+			}
+		}
+		for _, v := range ec.EnvVars() {
+			if _, set := env(v.Name); set {
+				if in.fromEnv == nil {
+					in.fromEnv = map[string]string{}
+				}
+				in.fromEnv[v.Option] = v.Name
 			}
 		}
 	}

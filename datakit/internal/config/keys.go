@@ -54,6 +54,10 @@ func findTable(src, name string, nth int) tableLines {
 	return tl
 }
 
+// InputKeys lists the keys [[inputs.NAME]] accepts (nil for an unknown
+// input), as the loader knows them.
+func InputKeys(name string) []string { return knownKeys([]string{"inputs", name}) }
+
 // knownKeys lists the keys a table at path accepts, for "did you mean".
 func knownKeys(path []string) []string {
 	t := reflect.TypeOf(mainFile{})

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -28,12 +29,17 @@ var Mounts = []Mount{
 	{"bpf", "/sys/fs/bpf", "pinning (used by later plugins)"},
 }
 
+// memlockRemoved is set once Prepare has removed RLIMIT_MEMLOCK (or found
+// that the kernel does not use it), so LoadError knows it is not the cause.
+var memlockRemoved atomic.Bool
+
 // Prepare raises RLIMIT_MEMLOCK (kernels before 5.11 account BPF memory
 // there) and mounts what is missing. It returns notes for the log.
 func Prepare() (notes []string, err error) {
 	if err := rlimit.RemoveMemlock(); err != nil {
 		return nil, fmt.Errorf("raise memlock rlimit: %w", err)
 	}
+	memlockRemoved.Store(true)
 	for _, m := range Mounts {
 		note, err := ensureMounted(m)
 		if err != nil {

@@ -127,12 +127,8 @@ func (p *Plugin) Load() error {
 	if err := p.l7.configure(spec); err != nil {
 		return fmt.Errorf("ebpf-net: %w", err)
 	}
-	if err := spec.LoadAndAssign(&p.objs, nil); err != nil {
-		var ve *ebpf.VerifierError
-		if errors.As(err, &ve) {
-			return fmt.Errorf("ebpf-net: the verifier rejected a program: %+v", ve)
-		}
-		return fmt.Errorf("ebpf-net: load BPF objects: %w", err)
+	if err := loadObjects(spec, &p.objs); err != nil {
+		return err
 	}
 	p.objects.Push(&p.objs)
 	p.reader, err = ringbuf.NewReader(p.objs.Events)
@@ -146,6 +142,20 @@ func (p *Plugin) Load() error {
 		return fmt.Errorf("ebpf-net: %w", err)
 	}
 	return nil
+}
+
+// loadObjects loads spec into objs; an EPERM says what the probes found,
+// not cilium/ebpf's memlock guess (see loader.LoadError).
+func loadObjects(spec *ebpf.CollectionSpec, objs *netflowObjects) error {
+	err := spec.LoadAndAssign(objs, nil)
+	if err == nil {
+		return nil
+	}
+	var ve *ebpf.VerifierError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("ebpf-net: the verifier rejected a program: %+v", ve)
+	}
+	return fmt.Errorf("ebpf-net: load BPF objects: %w", loader.LoadError(spec, err))
 }
 
 // Start attaches the programs and starts reading. Only the connection

@@ -12,7 +12,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"golang.org/x/sys/unix"
 
-	"netobs.local/agent/externals/ebpf/dissect"
+	"netobs.local/agent/dissect"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/filter"
 )

@@ -6,7 +6,7 @@ import (
 	"net/netip"
 	"time"
 
-	"netobs.local/agent/externals/ebpf/dissect"
+	"netobs.local/agent/dissect"
 )
 
 // side is which end of a TCP connection the local end is.

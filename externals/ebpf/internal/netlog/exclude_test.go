@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"testing"
 
-	"netobs.local/agent/externals/ebpf/dissect"
+	"netobs.local/agent/dissect"
 )
 
 // exclude_loopback and ipv6_disabled reach bpf-netlog as they reach

@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"time"
 
-	"netobs.local/agent/externals/ebpf/dissect"
+	"netobs.local/agent/dissect"
 	"netobs.local/agent/externals/ebpf/internal/flowtags"
 )
 

@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"time"
 
-	"netobs.local/agent/externals/ebpf/dissect"
+	"netobs.local/agent/dissect"
 	"netobs.local/agent/externals/ebpf/internal/flowtags"
 	"netobs.local/agent/externals/ebpf/internal/l7"
 	"netobs.local/agent/externals/ebpf/internal/l7/stream"

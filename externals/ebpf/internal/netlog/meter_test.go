@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"netobs.local/agent/externals/ebpf/dissect"
+	"netobs.local/agent/dissect"
 	"netobs.local/agent/externals/ebpf/internal/flowtags"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/measure"

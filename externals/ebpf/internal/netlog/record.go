@@ -3,7 +3,7 @@ package netlog
 import (
 	"net/netip"
 
-	"netobs.local/agent/externals/ebpf/dissect"
+	"netobs.local/agent/dissect"
 	"netobs.local/agent/filter"
 )
 

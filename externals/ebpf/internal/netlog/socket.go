@@ -43,15 +43,8 @@ const (
 func openPacketSocket(ns netns) (*packetSocket, error) {
 	var fd int
 	err := inNetns(ns.path, func() (err error) {
-		fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_ALL)))
-		if err != nil {
-			return fmt.Errorf("AF_PACKET socket: %w", err)
-		}
-		if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL)}); err != nil {
-			unix.Close(fd)
-			return fmt.Errorf("bind AF_PACKET socket: %w", err)
-		}
-		return nil
+		fd, err = packetFD()
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -70,6 +63,20 @@ func openPacketSocket(ns netns) (*packetSocket, error) {
 		return nil, err
 	}
 	return &packetSocket{f: f, raw: raw, buf: make([]byte, snapLen), oob: make([]byte, unix.CmsgSpace(int(unsafe.Sizeof(unix.Timespec{}))))}, nil
+}
+
+// packetFD opens an AF_PACKET socket bound to every interface of the
+// calling thread's network namespace.
+func packetFD() (int, error) {
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_ALL)))
+	if err != nil {
+		return -1, fmt.Errorf("AF_PACKET socket: %w", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL)}); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("bind AF_PACKET socket: %w", err)
+	}
+	return fd, nil
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }

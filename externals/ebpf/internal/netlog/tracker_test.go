@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"netobs.local/agent/externals/ebpf/dissect"
+	"netobs.local/agent/dissect"
 	"netobs.local/agent/externals/ebpf/internal/l7/httpparse"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/measure"

@@ -70,7 +70,7 @@ func (c *Cache) Load() error {
 		if errors.As(err, &ve) {
 			return fmt.Errorf("process cache: the verifier rejected a program: %+v", ve)
 		}
-		return fmt.Errorf("process cache: load BPF objects: %w", err)
+		return fmt.Errorf("process cache: load BPF objects: %w", loader.LoadError(spec, err))
 	}
 	c.objects.Push(&c.objs)
 	if c.reader, err = ringbuf.NewReader(c.objs.Events); err != nil {

@@ -4,8 +4,9 @@
 // one-line summary of a packet in the style of Cilium's monitor:
 // `sIP:sPort -> dIP:dPort tcp SYN` or, for ICMP, `sIP -> dIP EchoRequest`.
 //
-// It is not internal: the supervisor's `datakit tool dissect FILE.pcap`
-// calls RunTool.
+// It is a neutral package, like filter/: bpf-netlog decodes with it in the
+// collector, and the supervisor's `datakit tool dissect FILE.pcap` calls
+// RunTool, so neither binary links the other's code.
 package dissect
 
 import (
