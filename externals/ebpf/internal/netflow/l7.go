@@ -15,6 +15,8 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/flowtags"
 	"netobs.local/agent/externals/ebpf/internal/l7"
 	"netobs.local/agent/externals/ebpf/internal/l7/collect"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
 	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 	"netobs.local/agent/externals/ebpf/internal/loader"
 	"netobs.local/agent/externals/ebpf/internal/lp"
@@ -75,11 +77,17 @@ func newL7Capture(cfg L7Config, ephemeralStart uint16) *l7Capture {
 		cfg.RingBytes = defaultL7Ring
 	}
 	c := &l7Capture{cfg: cfg}
+	var enabled []string
+	if cfg.HTTP {
+		enabled = append(enabled, http1.Name)
+	}
+	if cfg.DNS {
+		enabled = append(enabled, dns.Name)
+	}
 	c.coll = collect.New(collect.Config{
-		HTTP:   cfg.HTTP,
-		DNS:    cfg.DNS,
-		Tags:   collect.FlowTags(flowtags.Builder{EphemeralStart: ephemeralStart}),
-		Stream: stream.Config{Ignore: c.ignore},
+		Enabled: enabled,
+		Tags:    collect.FlowTags(flowtags.Builder{EphemeralStart: ephemeralStart}),
+		Stream:  stream.Config{Ignore: c.ignore},
 	})
 	return c
 }
@@ -169,8 +177,8 @@ func monotonicNs() uint64 {
 }
 
 // ignore stops the kernel capturing a socket userspace does not parse.
-func (c *l7Capture) ignore(sockID uint64) {
-	if c.objs == nil {
+func (c *l7Capture) ignore(sockID uint64, src l7.Source) {
+	if c.objs == nil || src != l7.SourceSocket {
 		return
 	}
 	if err := c.objs.L7Ignored.Put(sockID, uint8(1)); err != nil {
@@ -221,7 +229,10 @@ func (c *l7Capture) stats(cur map[string]uint64) {
 	cur["decode_errors"] += c.decodeErrors.Load()
 	cur["kernel_drops"] += perCPUSum(c.objs.L7Drops, uint32(netflowL7DropReasonL7DROP_RINGBUF_FULL))
 	st := c.coll.Stats()
-	cur["table_drops"] += st.SocketsOverflow + st.PendingOverflow + st.HTTPSeriesOverflow + st.DNSSeriesOverflow
+	cur["table_drops"] += st.SocketsOverflow + st.PendingOverflow
+	for _, n := range st.SeriesOverflow {
+		cur["table_drops"] += n
+	}
 }
 
 func perCPUSum(m *ebpf.Map, key uint32) uint64 {

@@ -72,3 +72,10 @@ func (a *Aggregator) Flush(t time.Time) []lp.Point {
 	})
 	return pts
 }
+
+// Add adds one record: the DNS exchanges of the sink (stream.Aggregator).
+func (a *Aggregator) Add(r l7.Record) {
+	if x, ok := r.(*l7.DNSExchange); ok {
+		a.DNS(x)
+	}
+}

@@ -54,7 +54,7 @@ func New(cfg Config) *Aggregator {
 	return &Aggregator{cfg: cfg, series: conntags.NewSeries[key, stats](cfg.Tags, cfg.MaxSeries)}
 }
 
-// HTTP adds one exchange (it makes the Aggregator a stream.Sink half).
+// HTTP adds one exchange.
 func (a *Aggregator) HTTP(x *l7.HTTPExchange) {
 	s, created := a.series.Get(x.Conn, key{x.Method, x.Path, x.Version, x.Status, x.PathTruncated})
 	if s == nil {
@@ -107,4 +107,11 @@ func (a *Aggregator) name(addr netip.Addr) string {
 	}
 	n, _ := a.cfg.Domains.Lookup(addr)
 	return n
+}
+
+// Add adds one record: the HTTP exchanges of the sink (stream.Aggregator).
+func (a *Aggregator) Add(r l7.Record) {
+	if x, ok := r.(*l7.HTTPExchange); ok {
+		a.HTTP(x)
+	}
 }

@@ -1,4 +1,4 @@
-package stream
+package stream_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 
 	"netobs.local/agent/externals/ebpf/internal/l7"
 	"netobs.local/agent/externals/ebpf/internal/l7/internal/recorded"
+	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 )
 
 func u64(n int) uint64 { return uint64(n) }
@@ -31,7 +32,7 @@ var pairs = []struct {
 // sends the request, the server's accepted socket receives it.
 func TestOnePerConnectionBothSides(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	var expect []want
 	for i, p := range pairs {
 		c := newSock(t, tr, uint64(2*i+1), clientAddr, serverAddr)
@@ -62,7 +63,7 @@ func TestOnePerConnectionBothSides(t *testing.T) {
 
 func TestKeepAlive(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	for _, p := range pairs[:3] {
 		c.send(p.req)
@@ -81,7 +82,7 @@ func TestPipelined(t *testing.T) {
 	resps := pairs[0].resp + pairs[1].resp + pairs[2].resp
 	for _, cut := range []int{len(resps), 10, len(pairs[0].resp), len(pairs[0].resp) + 3, len(resps) - 1} {
 		var rec recorder
-		tr := New(Config{}, &rec)
+		tr := newTracker(stream.Config{}, &rec)
 		c := newSock(t, tr, 1, clientAddr, serverAddr)
 		c.capBytes = 4096
 		c.send(reqs)
@@ -101,7 +102,7 @@ func TestPipelined(t *testing.T) {
 // send.
 func TestPostBodyLooksLikeRequest(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	body := "GET /evil HTTP/1.1\r\n\r\n"
 	head := "POST /upload?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 22\r\n\r\n"
@@ -119,7 +120,7 @@ func TestPostBodyLooksLikeRequest(t *testing.T) {
 // the next head exactly.
 func TestLargeResponse(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	resp := append([]byte(recorded.BigResponseHead), bytes.Repeat([]byte("HTTP/1.1 200 OK\r\n\r\n"), recorded.BigBodyLen/19+1)[:recorded.BigBodyLen]...)
 	c.send(recorded.BigRequest)
@@ -136,7 +137,7 @@ func TestLargeResponse(t *testing.T) {
 // A connection observed mid-stream: body bytes first, then the next request.
 func TestMidStream(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	c.recv(strings.Repeat("\x00binary body\xff", 100))
 	c.recv(strings.Repeat("more body ", 100))
@@ -160,7 +161,7 @@ func TestSplitHeads(t *testing.T) {
 	req, resp := pairs[4].req, pairs[4].resp
 	for cut := 1; cut < len(req); cut++ {
 		var rec recorder
-		tr := New(Config{}, &rec)
+		tr := newTracker(stream.Config{}, &rec)
 		s := newSock(t, tr, 1, serverAddr, clientAddr)
 		s.recv(req[:cut])
 		s.recv(req[cut:])
@@ -172,7 +173,7 @@ func TestSplitHeads(t *testing.T) {
 
 func TestTruncatedPath(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	c.capBytes = 24
 	long := "GET /a/very/long/path/that/goes/on?q=1 HTTP/1.1\r\nHost: a\r\n\r\n"
@@ -190,7 +191,7 @@ func TestTruncatedPath(t *testing.T) {
 // Responses without a body by rule, interim responses and chunked bodies.
 func TestResponseFraming(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	c.send("HEAD /h HTTP/1.1\r\n\r\n")
 	c.recv("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
@@ -216,7 +217,7 @@ func TestResponseFraming(t *testing.T) {
 func TestIgnore(t *testing.T) {
 	var ignored []uint64
 	var rec recorder
-	tr := New(Config{UndecidedEvents: 3, Ignore: func(id uint64) { ignored = append(ignored, id) }}, &rec)
+	tr := newTracker(stream.Config{UndecidedEvents: 3, Ignore: func(id uint64, _ l7.Source) { ignored = append(ignored, id) }}, &rec)
 	tlsSock := newSock(t, tr, 1, clientAddr, netip443())
 	tlsSock.send("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
 	tlsSock.recv("\x16\x03\x03\x00\x7a")
@@ -240,7 +241,7 @@ func TestIgnore(t *testing.T) {
 // response held longer than the window answers nothing later.
 func TestResponseBeforeItsRequestEvent(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	c.send(pairs[0].req)
 	c.recv(pairs[0].resp)
@@ -257,7 +258,7 @@ func TestResponseBeforeItsRequestEvent(t *testing.T) {
 	}
 
 	c.recv(pairs[2].resp) // no request follows in time
-	c.now += 2 * heldWindowNs
+	c.now += 100_000_000  // twice the held window
 	c.send(pairs[1].req)
 	c.recv(pairs[1].resp)
 	if len(rec.http) != 4 || rec.http[3].Path != "/moved" || rec.http[3].Status != 301 || tr.Stats().Unmatched != 1 {
