@@ -13,6 +13,11 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/config"
 	"netobs.local/agent/externals/ebpf/internal/conntrack"
 	"netobs.local/agent/externals/ebpf/internal/deliver"
+	"netobs.local/agent/externals/ebpf/internal/flowtags"
+	"netobs.local/agent/externals/ebpf/internal/l7/collect"
+	"netobs.local/agent/externals/ebpf/internal/l7/engine"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/netflow"
 	"netobs.local/agent/externals/ebpf/internal/netlog"
@@ -37,6 +42,7 @@ type shared struct {
 	procs *proccache.Cache
 	sel   *procselect.Selector
 	nat   *conntrack.Plugin // nil unless ebpf-conntrack is enabled
+	l7    *engine.Engine    // the L7 engine; nil unless httpflow or dnsflow is on
 }
 
 // available are the implemented plugins.
@@ -58,6 +64,9 @@ var available = map[string]factory{
 		}
 		if sh.nat != nil {
 			cfg.NAT = sh.nat
+		}
+		if sh.l7 != nil {
+			cfg.L7.Engine = sh.l7
 		}
 		return netflow.New(cfg, sink, log)
 	},
@@ -109,12 +118,33 @@ func selectPlugins(c *config.Config, sink deliver.Sink, log *slog.Logger) ([]plu
 		sh.nat = conntrack.New(conntrack.Config{Interval: c.Interval, ProcRoot: procRoot(), HostRoot: hostRoot(), Tags: baseTags(c)}, sink, log)
 	}
 	out := []plugin{cache}
+	if enabled["ebpf-net"] {
+		if protos := l7Protocols(c); len(protos) > 0 {
+			sh.l7 = engine.New(engine.Config{Interval: c.Interval, Tags: baseTags(c), Config: collect.Config{
+				Enabled: protos,
+				Tags:    collect.FlowTags(flowtags.Builder{EphemeralStart: c.EphemeralPort}),
+			}}, sink)
+			out = append(out, sh.l7) // before its sources, so it stops after them
+		}
+	}
 	for _, name := range startOrder {
 		if enabled[name] {
 			out = append(out, available[name](c, sh, sink, log))
 		}
 	}
 	return out, nil
+}
+
+// l7Protocols are the L7 engine's enabled protocols.
+func l7Protocols(c *config.Config) []string {
+	var on []string
+	if slices.Contains(c.L7Enabled, "httpflow") {
+		on = append(on, http1.Name)
+	}
+	if c.DNSFlow {
+		on = append(on, dns.Name)
+	}
+	return on
 }
 
 func baseTags(c *config.Config) []lp.Tag {
