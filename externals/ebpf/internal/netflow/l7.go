@@ -33,7 +33,13 @@ type L7Config struct {
 	CaptureBytes int
 	// RingBytes sizes the capture ring buffer (default 8 MiB).
 	RingBytes int
+	// SkipPids are processes whose payload the kernel never copies: the
+	// collector, its supervisor, and the pids excluded by selection.
+	SkipPids []uint32
 }
+
+// MaxSkipPids is the size of the kernel's l7_skip_tgid map.
+const MaxSkipPids = 64
 
 // MaxCaptureBytes is the kernel's compile-time bound of CaptureBytes
 // (L7_MAX_CAP in l7capture.h).
@@ -119,6 +125,11 @@ func (c *l7Capture) open(objs *netflowObjects, objects *loader.Stack) error {
 	}
 	c.objs, c.reader = objs, r
 	objects.Push(r)
+	for _, pid := range c.cfg.SkipPids {
+		if err := objs.L7SkipTgid.Put(pid, uint8(1)); err != nil {
+			return fmt.Errorf("l7 skip pid %d: %w", pid, err)
+		}
+	}
 	c.cfg.Engine.Source(l7.SourceSocket, c.ignore)
 	return nil
 }

@@ -169,6 +169,7 @@ const (
 	netflowMapL7Ignored              = "l7_ignored"
 	netflowMapL7Mmsg                 = "l7_mmsg"
 	netflowMapL7Scratch              = "l7_scratch"
+	netflowMapL7SkipTgid             = "l7_skip_tgid"
 	netflowMapUdpFlows               = "udp_flows"
 	netflowMapUdpLastPeer            = "udp_last_peer"
 	netflowMapUdpRecvPending         = "udp_recv_pending"
@@ -289,6 +290,7 @@ type netflowMapSpecs struct {
 	L7Ignored      *ebpf.MapSpec `ebpf:"l7_ignored"`
 	L7Mmsg         *ebpf.MapSpec `ebpf:"l7_mmsg"`
 	L7Scratch      *ebpf.MapSpec `ebpf:"l7_scratch"`
+	L7SkipTgid     *ebpf.MapSpec `ebpf:"l7_skip_tgid"`
 	UdpFlows       *ebpf.MapSpec `ebpf:"udp_flows"`
 	UdpLastPeer    *ebpf.MapSpec `ebpf:"udp_last_peer"`
 	UdpRecvPending *ebpf.MapSpec `ebpf:"udp_recv_pending"`
@@ -351,6 +353,7 @@ type netflowMaps struct {
 	L7Ignored      *ebpf.Map `ebpf:"l7_ignored"`
 	L7Mmsg         *ebpf.Map `ebpf:"l7_mmsg"`
 	L7Scratch      *ebpf.Map `ebpf:"l7_scratch"`
+	L7SkipTgid     *ebpf.Map `ebpf:"l7_skip_tgid"`
 	UdpFlows       *ebpf.Map `ebpf:"udp_flows"`
 	UdpLastPeer    *ebpf.Map `ebpf:"udp_last_peer"`
 	UdpRecvPending *ebpf.Map `ebpf:"udp_recv_pending"`
@@ -368,6 +371,7 @@ func (m *netflowMaps) Close() error {
 		m.L7Ignored,
 		m.L7Mmsg,
 		m.L7Scratch,
+		m.L7SkipTgid,
 		m.UdpFlows,
 		m.UdpLastPeer,
 		m.UdpRecvPending,

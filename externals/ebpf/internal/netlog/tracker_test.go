@@ -96,7 +96,7 @@ func TestTrackerConnectionLog(t *testing.T) {
 func checkSchema(t *testing.T, p lp.Point, m *measure.Measurement) {
 	t.Helper()
 	var tags []string
-	for _, tg := range p.Tags {
+	for _, tg := range m.Complete(p.Tags, nil) { // as enrich.Complete sends it
 		tags = append(tags, tg.Key)
 	}
 	types := map[string]measure.Type{}

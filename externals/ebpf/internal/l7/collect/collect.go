@@ -38,6 +38,9 @@ type Config struct {
 	// Tags builds connection tags; default FlowTags with the usual
 	// ephemeral port start 32768.
 	Tags l7.TagFunc
+	// Stage selects and enriches the aggregators' series at flush; nil
+	// observes every process.
+	Stage l7.Stage
 }
 
 // Collector is the L7 engine. It is safe for concurrent use: readers of
@@ -74,7 +77,7 @@ func New(cfg Config) *Collector {
 		}
 		cfg.Stream.Protocols = append(cfg.Stream.Protocols, p)
 		if p.Aggregate != nil {
-			a := p.Aggregate(stream.AggregateConfig{Tags: cfg.Tags, Domains: c.domains, MaxSeries: cfg.MaxSeries})
+			a := p.Aggregate(stream.AggregateConfig{Tags: cfg.Tags, Domains: c.domains, MaxSeries: cfg.MaxSeries, Stage: cfg.Stage})
 			c.aggs = append(c.aggs, aggregator{p.Name, a})
 			c.sink.Subscribe(p.Name, a.Add)
 		}

@@ -207,7 +207,7 @@ func checkSchema(t *testing.T, p *lp.Point) {
 		t.Fatalf("undeclared measurement %s", p.Name)
 	}
 	var tags []string
-	for _, tg := range p.Tags {
+	for _, tg := range m.Complete(p.Tags, nil) { // as enrich.Complete sends it
 		tags = append(tags, tg.Key)
 	}
 	types := map[string]measure.Type{}

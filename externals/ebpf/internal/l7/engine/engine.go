@@ -137,6 +137,9 @@ func (e *Engine) flush() {
 		}
 		byName[pt.Name] = append(byName[pt.Name], pt)
 	}
+	if r, ok := e.cfg.Stage.(interface{ Reset() }); ok {
+		r.Reset() // cached enrichment lives one interval
+	}
 	for _, name := range order {
 		pts := byName[name]
 		e.points.Add(uint64(len(pts)))

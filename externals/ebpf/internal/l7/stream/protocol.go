@@ -134,6 +134,8 @@ type AggregateConfig struct {
 	Domains Resolver
 	// MaxSeries bounds the series per interval (0: the default, 10000).
 	MaxSeries int
+	// Stage selects and enriches each series at flush; nil observes all.
+	Stage l7.Stage
 }
 
 // Resolver names addresses from DNS answers (domains.Cache).

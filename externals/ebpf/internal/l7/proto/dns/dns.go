@@ -23,7 +23,7 @@ var Protocol = stream.Protocol{
 	New:         func(stream.Config) stream.Parser { return &parser{} },
 	Measurement: measure.Dnsflow,
 	Aggregate: func(c stream.AggregateConfig) stream.Aggregator {
-		return dnsflow.New(dnsflow.Config{Tags: c.Tags, MaxSeries: c.MaxSeries})
+		return dnsflow.New(dnsflow.Config{Tags: c.Tags, MaxSeries: c.MaxSeries, Stage: c.Stage})
 	},
 }
 

@@ -23,7 +23,7 @@ var Protocol = stream.Protocol{
 	New:         func(stream.Config) stream.Parser { return parser{} },
 	Measurement: measure.Httpflow,
 	Aggregate: func(c stream.AggregateConfig) stream.Aggregator {
-		return httpflow.New(httpflow.Config{Tags: c.Tags, Domains: c.Domains, MaxSeries: c.MaxSeries})
+		return httpflow.New(httpflow.Config{Tags: c.Tags, Domains: c.Domains, MaxSeries: c.MaxSeries, Stage: c.Stage})
 	},
 }
 
