@@ -81,6 +81,18 @@ func (s Source) String() string {
 	return "invalid"
 }
 
+// Verdict is the engine's decision on a socket, for its source to act on
+// (the kernel's l7_verdicts map): while classifying nothing is decided;
+// Ignore stops the capture; VerdictParse+i says the socket is parsed by
+// the engine's protocol i, for a fast path that captures it differently.
+type Verdict uint8
+
+const (
+	VerdictClassifying Verdict = 0
+	VerdictIgnore      Verdict = 1
+	VerdictParse       Verdict = 2
+)
+
 // DefaultCaptureBytes is the default cap N on captured payload bytes per
 // syscall: enough for a request line with a long path plus the usual headers
 // of a client or server, and for any DNS question.

@@ -48,8 +48,8 @@ const MaxCaptureBytes = 4096
 // L7Engine is what the capture needs of the L7 engine (engine.Engine).
 type L7Engine interface {
 	Handle(ev *l7.Event)
-	// Source registers how the engine stops the capture of a socket.
-	Source(src l7.Source, ignore func(sockID uint64))
+	// Source registers how the capture acts on the engine's verdicts.
+	Source(src l7.Source, verdict func(sockID uint64, v l7.Verdict))
 	Domains() *domains.Cache
 	TableDrops() uint64
 	Points() uint64
@@ -130,7 +130,7 @@ func (c *l7Capture) open(objs *netflowObjects, objects *loader.Stack) error {
 			return fmt.Errorf("l7 skip pid %d: %w", pid, err)
 		}
 	}
-	c.cfg.Engine.Source(l7.SourceSocket, c.ignore)
+	c.cfg.Engine.Source(l7.SourceSocket, c.verdict)
 	return nil
 }
 
@@ -157,12 +157,15 @@ func (c *l7Capture) readLoop(ctx context.Context, p *Plugin) {
 	}, func(err error) { p.log.Error("ebpf-net: l7 ring buffer", "err", err) })
 }
 
-// ignore stops the kernel capturing a socket userspace does not parse.
-func (c *l7Capture) ignore(sockID uint64) {
-	if c.objs == nil {
+// verdict stops the kernel capturing a socket userspace does not parse.
+// A parse verdict changes nothing in the capture yet (a fast path per
+// protocol would act on it): writing it would cost a map update per
+// socket for nothing.
+func (c *l7Capture) verdict(sockID uint64, v l7.Verdict) {
+	if c.objs == nil || v != l7.VerdictIgnore {
 		return
 	}
-	if err := c.objs.L7Ignored.Put(sockID, uint8(1)); err != nil {
+	if err := c.objs.L7Verdicts.Put(sockID, uint8(netflowL7VerdictL7V_IGNORE)); err != nil {
 		c.ignoreErrors.Add(1)
 	}
 }

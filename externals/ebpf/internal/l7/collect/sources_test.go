@@ -20,7 +20,11 @@ func TestTwoSourcesOneSocket(t *testing.T) {
 	}
 	var ign []ignored
 	c := New(Config{Enabled: []string{"http"}, Stream: stream.Config{
-		Ignore: func(id uint64, src l7.Source) { ign = append(ign, ignored{id, src}) }}})
+		Verdict: func(id uint64, src l7.Source, v l7.Verdict) {
+			if v == l7.VerdictIgnore {
+				ign = append(ign, ignored{id, src})
+			}
+		}}})
 	var got []l7.HTTPExchange
 	c.Subscribe("http", func(r l7.Record) { got = append(got, *r.(*l7.HTTPExchange)) })
 	var now uint64

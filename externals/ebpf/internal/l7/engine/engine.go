@@ -45,7 +45,7 @@ type Engine struct {
 	sink deliver.Sink
 
 	mu      sync.Mutex
-	ignores map[l7.Source]func(sockID uint64)
+	sources map[l7.Source]func(sockID uint64, v l7.Verdict)
 
 	points atomic.Uint64
 	cancel context.CancelFunc
@@ -54,28 +54,28 @@ type Engine struct {
 
 // New returns an Engine writing to sink.
 func New(cfg Config, sink deliver.Sink) *Engine {
-	e := &Engine{cfg: cfg, sink: sink, ignores: map[l7.Source]func(uint64){}}
-	user := cfg.Stream.Ignore
-	cfg.Stream.Ignore = func(id uint64, src l7.Source) {
+	e := &Engine{cfg: cfg, sink: sink, sources: map[l7.Source]func(uint64, l7.Verdict){}}
+	user := cfg.Stream.Verdict
+	cfg.Stream.Verdict = func(id uint64, src l7.Source, v l7.Verdict) {
 		e.mu.Lock()
-		fn := e.ignores[src]
+		fn := e.sources[src]
 		e.mu.Unlock()
 		if fn != nil {
-			fn(id)
+			fn(id, v)
 		}
 		if user != nil {
-			user(id, src)
+			user(id, src, v)
 		}
 	}
 	e.Collector = collect.New(cfg.Config)
 	return e
 }
 
-// Source registers how source src stops capturing a socket the engine
-// does not parse (netflow: the kernel's verdict map). ignore may be nil.
-func (e *Engine) Source(src l7.Source, ignore func(sockID uint64)) {
+// Source registers how source src acts on the engine's verdicts on its
+// sockets (netflow: the kernel's l7_verdicts map). verdict may be nil.
+func (e *Engine) Source(src l7.Source, verdict func(sockID uint64, v l7.Verdict)) {
 	e.mu.Lock()
-	e.ignores[src] = ignore
+	e.sources[src] = verdict
 	e.mu.Unlock()
 }
 

@@ -45,9 +45,11 @@ type Config struct {
 	Ports map[string][]uint16
 	// MaxInterned bounds the interned paths and names (default 8192).
 	MaxInterned int
-	// Ignore is called once for a socket classified as a protocol we do not
-	// parse, so that its source stops capturing it. May be nil.
-	Ignore func(sockID uint64, src l7.Source)
+	// Verdict is called once when a socket is classified: with
+	// l7.VerdictIgnore for a protocol we do not parse, so that its source
+	// stops capturing it, or l7.VerdictParse plus the index of its protocol
+	// in Protocols. May be nil.
+	Verdict func(sockID uint64, src l7.Source, v l7.Verdict)
 }
 
 func (c *Config) setDefaults() {

@@ -217,7 +217,11 @@ func TestResponseFraming(t *testing.T) {
 func TestIgnore(t *testing.T) {
 	var ignored []uint64
 	var rec recorder
-	tr := newTracker(stream.Config{UndecidedEvents: 3, Ignore: func(id uint64, _ l7.Source) { ignored = append(ignored, id) }}, &rec)
+	tr := newTracker(stream.Config{UndecidedEvents: 3, Verdict: func(id uint64, _ l7.Source, v l7.Verdict) {
+		if v == l7.VerdictIgnore {
+			ignored = append(ignored, id)
+		}
+	}}, &rec)
 	tlsSock := newSock(t, tr, 1, clientAddr, netip443())
 	tlsSock.send("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
 	tlsSock.recv("\x16\x03\x03\x00\x7a")

@@ -168,6 +168,7 @@ func (t *Tracker) classify(s *socket, ev *l7.Event) *l7.Event {
 		switch p.parser.Detect(ev, onPort) {
 		case Yes:
 			s.kind, s.proto, s.conn = parsed, p, p.parser.Open(ev)
+			t.verdict(s, l7.VerdictParse+l7.Verdict(i))
 			return ev
 		case More:
 			more = true
@@ -190,8 +191,12 @@ func (t *Tracker) classify(s *socket, ev *l7.Event) *l7.Event {
 func (t *Tracker) unparse(s *socket) {
 	s.kind, s.conn = unparsed, nil
 	t.stats.Ignored++
-	if t.cfg.Ignore != nil {
-		t.cfg.Ignore(s.key.id, s.key.src)
+	t.verdict(s, l7.VerdictIgnore)
+}
+
+func (t *Tracker) verdict(s *socket, v l7.Verdict) {
+	if t.cfg.Verdict != nil {
+		t.cfg.Verdict(s.key.id, s.key.src, v)
 	}
 }
 
