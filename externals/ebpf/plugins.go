@@ -74,7 +74,7 @@ var available = map[string]factory{
 	},
 	"ebpf-bash": func(c *config.Config, sh *shared, sink deliver.Sink, log *slog.Logger) plugin {
 		return bash.New(bash.Config{Interval: c.Interval, ProcRoot: procRoot(), HostRoot: hostRoot(),
-			Tags: baseTags(c), Select: sh.sel}, sink, log)
+			Tags: baseTags(c), Select: sh.stage, Execs: sh.procs}, sink, log)
 	},
 	"ebpf-conntrack": func(c *config.Config, sh *shared, sink deliver.Sink, log *slog.Logger) plugin {
 		return sh.nat
