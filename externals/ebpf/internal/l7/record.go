@@ -22,6 +22,17 @@ type Exchange struct {
 	// and the socket capture once the kernel records them).
 	ReqSeq, RespSeq uint32
 	SeqKnown        bool
+	// SockID is the socket's id in its source (l7.Event.SockID).
+	SockID uint64
+	// Headers are the request headers asked for (stream.Config.Headers:
+	// trace headers, say), never credentials.
+	Headers []Header
+}
+
+// Header is one request header a later stage asked for.
+type Header struct {
+	Name  string // as asked for, lower case
+	Value string
 }
 
 // Base returns the common part; every protocol's exchange embeds Exchange
@@ -49,6 +60,9 @@ type HTTPExchange struct {
 	// BytesRead and BytesWritten count the local process's reads and writes
 	// of this exchange (request plus response), from syscall byte counts.
 	BytesRead, BytesWritten uint64
+	// Unanswered: the connection ended before a response began (Status 0).
+	// Aggregators of answered requests (httpflow) leave these out.
+	Unanswered bool
 }
 
 // MaxAnswers bounds the addresses a DNSExchange carries.

@@ -53,7 +53,7 @@ func newMeter(ns netns, lim limits, b flowtags.Builder, ls *flowtags.Listeners, 
 type exchangeSink meter
 
 func (s *exchangeSink) Record(r l7.Record) {
-	if x, ok := r.(*l7.HTTPExchange); ok {
+	if x, ok := r.(*l7.HTTPExchange); ok && !x.Unanswered {
 		s.exchanges = append(s.exchanges, *x)
 	}
 }

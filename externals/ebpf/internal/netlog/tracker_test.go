@@ -213,34 +213,77 @@ func TestPacketRecord(t *testing.T) {
 	}
 }
 
+// exchangeLog feeds one request and its response on a fresh connection
+// and returns the L7 logs.
+func exchangeLog(req, resp []byte) []lp.Point {
+	tr := testTracker(1000)
+	in := func(p *dissect.Packet, sent bool) { tr.packet(p, 3, link{name: "eth0"}, sent, len(p.Payload), t0) }
+	A, S := dissect.ACK, dissect.SYN
+	in(seg(cli, srv, 100, 0, S, ""), true)
+	in(seg(srv, cli, 500, 101, S|A, ""), false)
+	p := seg(cli, srv, 101, 501, A, "")
+	p.Payload = req
+	in(p, true)
+	p = seg(srv, cli, 501, 101+uint32(len(req)), A, "")
+	p.Payload = resp
+	in(p, false)
+	tr.finishAll()
+	_, l7 := tr.take()
+	return l7
+}
+
+// The trace ids come from the request head's trace headers, through the
+// L7 engine's parser: W3C first, Datadog's else; nothing from a body.
 func TestTraceHeaders(t *testing.T) {
 	for _, c := range []struct{ head, trace, parent string }{
 		{"GET / HTTP/1.1\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n\r\n", "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"},
 		{"GET / HTTP/1.1\r\nX-Datadog-Trace-Id: 123\r\nx-datadog-parent-id:  456 \r\n\r\n", "123", "456"},
-		{"GET / HTTP/1.1\r\ntraceparent: 00-nothex-b7ad6b7169203331-01\r\n\r\n", "", ""},
-		{"GET / HTTP/1.1\r\nHost: a\r\n\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n", "", ""}, // in the body
+		{"GET / HTTP/1.1\r\ntraceparent: 00-nothex-b7ad6b7169203331-01\r\n\r\n", "N/A", "N/A"},
+		{"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 87\r\n\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n", "N/A", "N/A"}, // in the body
 	} {
-		tr, pa := traceHeaders([]byte(c.head))
-		if tr != c.trace || pa != c.parent {
-			t.Errorf("%q: %q %q", c.head, tr, pa)
+		l7 := exchangeLog([]byte(c.head), []byte("HTTP/1.1 204 No Content\r\n\r\n"))
+		if len(l7) != 1 || tag(l7[0], "trace_id") != c.trace || tag(l7[0], "parent_id") != c.parent {
+			t.Errorf("%q: %v", c.head, l7)
 		}
 	}
 }
 
-func FuzzHTTPSegment(f *testing.F) {
+// Whatever the payloads, the L7 log stays well formed and bounded.
+func FuzzL7Log(f *testing.F) {
 	f.Add([]byte("GET /x HTTP/1.1\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n\r\n"), []byte("HTTP/1.1 200 OK\r\n\r\n"))
 	f.Add([]byte("POST / HTTP/1.0\r\nx-datadog-trace-id: 1\r\n"), []byte("HTTP/1.0 100 Continue\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, req, resp []byte) {
-		c := newConn(connKey{}, link{}, cli, t0)
-		c.httpSegment(tx, 1, 2, req, t0)
-		if ex, ok := c.httpSegment(rx, 3, 4, resp, t0); ok {
-			if ex.status < 100 || ex.status > 999 || ex.dir != tx {
-				t.Fatalf("exchange %+v", ex)
-			}
-			_ = l7Point(nil, c, &ex)
+		l7 := exchangeLog(req, resp)
+		if len(l7) > 2*maxPending {
+			t.Fatalf("%d logs of one request segment", len(l7))
 		}
-		if len(c.http) > maxPending {
-			t.Fatal("pending requests unbounded")
+		for _, p := range l7 {
+			if st := fieldInt(p, "http_status_code"); st != 0 && (st < 100 || st > 999) {
+				t.Fatalf("status %d", st)
+			}
 		}
 	})
+}
+
+// The L7 log frames messages as httpflow does, since both come from the
+// engine's parser: a request body that starts a segment with something
+// shaped like a request line is body, not a second request.
+func TestL7LogFramesBodies(t *testing.T) {
+	tr := testTracker(1000)
+	in := func(p *dissect.Packet, sent bool) { tr.packet(p, 3, link{name: "eth0"}, sent, len(p.Payload), t0) }
+	A, S := dissect.ACK, dissect.SYN
+	head, body := "POST /upload HTTP/1.1\r\nContent-Length: 22\r\n\r\n", "GET /fake HTTP/1.1\r\n\r\n"
+	in(seg(cli, srv, 100, 0, S, ""), true)
+	in(seg(srv, cli, 500, 101, S|A, ""), false)
+	in(seg(cli, srv, 101, 501, A, head), true)
+	in(seg(cli, srv, 101+uint32(len(head)), 501, A, body), true)
+	in(seg(srv, cli, 501, 101+uint32(len(head)+len(body)), A, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), false)
+	tr.finishAll()
+	_, l7 := tr.take()
+	if len(l7) != 1 || fieldStr(l7[0], "http_path") != "/upload" || fieldInt(l7[0], "http_status_code") != 200 {
+		for _, p := range l7 {
+			t.Logf("%s %d", fieldStr(p, "http_path"), fieldInt(p, "http_status_code"))
+		}
+		t.Fatalf("%d L7 logs, want the POST alone", len(l7))
+	}
 }

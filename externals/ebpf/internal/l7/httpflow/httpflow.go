@@ -119,7 +119,7 @@ func (a *Aggregator) name(addr netip.Addr) string {
 
 // Add adds one record: the HTTP exchanges of the sink (stream.Aggregator).
 func (a *Aggregator) Add(r l7.Record) {
-	if x, ok := r.(*l7.HTTPExchange); ok {
+	if x, ok := r.(*l7.HTTPExchange); ok && !x.Unanswered {
 		a.HTTP(x)
 	}
 }

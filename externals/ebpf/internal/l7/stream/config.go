@@ -43,6 +43,10 @@ type Config struct {
 	// query shaped exactly like a stub resolver's is recognized on any
 	// port).
 	Ports map[string][]uint16
+	// Headers are the request headers (lower-case names) whose values a
+	// later stage asks for (the trace headers, for netlog and tracing);
+	// Authorization, Cookie and their kin are never copied.
+	Headers []string
 	// MaxInterned bounds the interned paths and names (default 8192).
 	MaxInterned int
 	// Verdict is called once when a socket is classified: with

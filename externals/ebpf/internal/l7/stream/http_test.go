@@ -269,3 +269,26 @@ func TestResponseBeforeItsRequestEvent(t *testing.T) {
 		t.Fatalf("stale held response: %+v, unmatched %d", rec.http[3:], tr.Stats().Unmatched)
 	}
 }
+
+// The request headers a later stage asks for are in the exchange, never a
+// credential even when asked; a request the connection ended before its
+// response is emitted as Unanswered.
+func TestAskedHeadersAndUnanswered(t *testing.T) {
+	var rec recorder
+	tr := newTracker(stream.Config{Headers: []string{"traceparent", "authorization"}}, &rec)
+	c := newSock(t, tr, 1, clientAddr, serverAddr)
+	c.send("GET /a HTTP/1.1\r\nAuthorization: Basic c2VjcmV0\r\nTraceParent:  00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01 \r\n\r\n")
+	c.recv("HTTP/1.1 204 No Content\r\n\r\n")
+	c.send("GET /b HTTP/1.1\r\n\r\n")
+	c.close()
+	if len(rec.http) != 2 || rec.http[0].Unanswered || !rec.http[1].Unanswered || rec.http[1].Path != "/b" || rec.http[1].Status != 0 {
+		t.Fatalf("%+v", rec.http)
+	}
+	h := rec.http[0].Headers
+	if len(h) != 1 || h[0].Name != "traceparent" || h[0].Value != "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" {
+		t.Errorf("headers %+v", h)
+	}
+	if st := tr.Stats(); st.Unanswered != 1 {
+		t.Errorf("unanswered %d", st.Unanswered)
+	}
+}

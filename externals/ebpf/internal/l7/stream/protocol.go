@@ -93,7 +93,7 @@ func (c *Ctx) Stats() *Stats { return &c.t.stats }
 // Emit hands a finished exchange to the sink; x need not outlive the call.
 func (c *Ctx) Emit(x l7.Record) {
 	b := x.Base()
-	b.Protocol, b.Source = c.s.proto.Name, c.s.key.src
+	b.Protocol, b.Source, b.SockID = c.s.proto.Name, c.s.key.src, c.s.key.id
 	c.t.sink.Record(x)
 }
 

@@ -174,7 +174,7 @@ func (h *httpConn) requestBytes(c *stream.Ctx, ev *l7.Event) {
 		f.open = false
 		switch {
 		case st == httpparse.Complete:
-			h.push(c, ev, &r, seq(ev, off, carried))
+			h.push(c, ev, &r, seq(ev, off, carried), b[off:off+r.HeadLen])
 			h.addRequest(uint64(r.HeadLen), ev.TimestampNs)
 			off += r.HeadLen
 			f.bodyLeft, f.open = max(r.ContentLength, 0), r.Chunked
@@ -182,7 +182,7 @@ func (h *httpConn) requestBytes(c *stream.Ctx, ev *l7.Event) {
 			if f.keep(b, off, total) {
 				return // the head goes on in the next event
 			}
-			h.push(c, ev, &r, seq(ev, off, carried)) // the head goes on past the capture
+			h.push(c, ev, &r, seq(ev, off, carried), b[off:]) // the head goes on past the capture
 			h.addRequest(uint64(total-off), ev.TimestampNs)
 			f.open = true
 			return
@@ -196,7 +196,7 @@ func (h *httpConn) requestBytes(c *stream.Ctx, ev *l7.Event) {
 }
 
 // push queues a new request.
-func (h *httpConn) push(c *stream.Ctx, ev *l7.Event, r *httpparse.Request, sq seqNum) {
+func (h *httpConn) push(c *stream.Ctx, ev *l7.Event, r *httpparse.Request, sq seqNum, head []byte) {
 	h.synced = true
 	if len(h.queue) >= c.Config().MaxPending {
 		c.Stats().PendingOverflow++
@@ -218,6 +218,10 @@ func (h *httpConn) push(c *stream.Ctx, ev *l7.Event, r *httpparse.Request, sq se
 		headOnly: r.Method == "HEAD",
 		reqEndNs: ev.TimestampNs,
 	})
+	if want := c.Config().Headers; len(want) > 0 {
+		x := &h.queue[len(h.queue)-1]
+		x.Headers = appendHeaders(nil, head, want)
+	}
 }
 
 // addRequest accounts request bytes to the newest request.
@@ -360,10 +364,15 @@ func (h *httpConn) finish(c *stream.Ctx) {
 }
 
 // closed finishes a response delimited by the connection's end; requests
-// never answered are counted, not reported.
+// never answered are counted and emitted as Unanswered.
 func (h *httpConn) closed(c *stream.Ctx) {
 	h.release(c, 0, true)
 	h.finish(c)
 	c.Stats().Unanswered += uint64(len(h.queue))
+	for i := range h.queue { // for the consumers that log them (netlog), not for httpflow
+		x := &h.queue[i]
+		x.Unanswered, x.EndNs = true, max(c.Now(), x.StartNs)
+		c.Emit(&x.HTTPExchange)
+	}
 	h.queue = h.queue[:0]
 }
