@@ -89,7 +89,6 @@ type conn struct {
 	syns    [2]int
 	fin     [2]bool
 	rst     bool
-	http    []request // requests waiting for their response
 	sawHTTP bool
 
 	sock  uint64          // its socket id in the L7 parser, 0 before its first data

@@ -254,7 +254,8 @@ func FuzzL7Log(f *testing.F) {
 	f.Add([]byte("POST / HTTP/1.0\r\nx-datadog-trace-id: 1\r\n"), []byte("HTTP/1.0 100 Continue\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, req, resp []byte) {
 		l7 := exchangeLog(req, resp)
-		if len(l7) > 2*maxPending {
+		if len(l7) > 64 { // twice the parser's pending bound
+
 			t.Fatalf("%d logs of one request segment", len(l7))
 		}
 		for _, p := range l7 {
