@@ -108,3 +108,44 @@ func bashPoints(t *testing.T, path, marker string) []map[string]string {
 	}
 	return out
 }
+
+// A bash binary that no process ran when the collector started (a copy,
+// so a new inode, as a container's would be) is probed at its first exec,
+// from the process cache's exec events: the lines read from half a second
+// after that shell started are reported (a /proc rescan every 5 s would
+// miss them).
+func TestBashNewBinary(t *testing.T) {
+	testenv.RequireBinaries(t, "script", "bash")
+	out, stop := collector(t, "--enabled", "ebpf-bash")
+	bin := filepath.Join(t.TempDir(), "bash")
+	b, err := os.ReadFile("/usr/bin/bash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(filepath.Dir(bin), 0o755)
+	cmd := exec.Command("script", "-qfec", bin+" --norc --noprofile -i", "/dev/null")
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "HISTFILE=/dev/null")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := testenv.StartCmd(t, cmd)
+	testenv.Eventually(t, 10*time.Second, "the copied bash under script", func() bool {
+		return descendantRunning(p.Pid(), bin) != 0
+	})
+	// The readline call waiting now began before any probe could be
+	// attached; the one after the warm-up line begins half a second later.
+	time.Sleep(500 * time.Millisecond)
+	fmt.Fprintln(stdin, "true warm-up")
+	time.Sleep(200 * time.Millisecond)
+	fmt.Fprintln(stdin, "echo netobs-new-binary")
+	testenv.Eventually(t, 5*time.Second, "the line of the new binary's shell", func() bool {
+		return len(bashPoints(t, out, "netobs-new-binary")) == 1
+	})
+	fmt.Fprintln(stdin, "exit")
+	stdin.Close()
+	stop()
+}

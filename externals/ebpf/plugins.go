@@ -13,6 +13,12 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/config"
 	"netobs.local/agent/externals/ebpf/internal/conntrack"
 	"netobs.local/agent/externals/ebpf/internal/deliver"
+	"netobs.local/agent/externals/ebpf/internal/enrich"
+	"netobs.local/agent/externals/ebpf/internal/flowtags"
+	"netobs.local/agent/externals/ebpf/internal/l7/collect"
+	"netobs.local/agent/externals/ebpf/internal/l7/engine"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/netflow"
 	"netobs.local/agent/externals/ebpf/internal/netlog"
@@ -36,7 +42,9 @@ type factory func(c *config.Config, sh *shared, sink deliver.Sink, log *slog.Log
 type shared struct {
 	procs *proccache.Cache
 	sel   *procselect.Selector
+	stage *enrich.Stage     // selection and enrichment of every plugin's records
 	nat   *conntrack.Plugin // nil unless ebpf-conntrack is enabled
+	l7    *engine.Engine    // the L7 engine; nil unless httpflow or dnsflow is on
 }
 
 // available are the implemented plugins.
@@ -50,20 +58,23 @@ var available = map[string]factory{
 			ProcRoot:        procRoot(),
 			HostRoot:        hostRoot(),
 			Tags:            baseTags(c),
-			Processes:       processTags{sh, c.ProcessArgs},
+			Processes:       sh.stage,
 			L7: netflow.L7Config{DNS: c.DNSFlow, HTTP: slices.Contains(c.L7Enabled, "httpflow"),
-				CaptureBytes: c.L7CaptureBytes},
+				CaptureBytes: c.L7CaptureBytes, SkipPids: skipPids(c)},
 			RecvPeers: netflow.RecvPeers(c.UDPRecvPeers),
 			UDP:       c.NetflowUDP,
 		}
 		if sh.nat != nil {
-			cfg.NAT = sh.nat
+			cfg.NAT = sh.stage
+		}
+		if sh.l7 != nil {
+			cfg.L7.Engine = sh.l7
 		}
 		return netflow.New(cfg, sink, log)
 	},
 	"ebpf-bash": func(c *config.Config, sh *shared, sink deliver.Sink, log *slog.Logger) plugin {
 		return bash.New(bash.Config{Interval: c.Interval, ProcRoot: procRoot(), HostRoot: hostRoot(),
-			Tags: baseTags(c), Select: sh.sel}, sink, log)
+			Tags: baseTags(c), Select: sh.stage, Execs: sh.procs}, sink, log)
 	},
 	"ebpf-conntrack": func(c *config.Config, sh *shared, sink deliver.Sink, log *slog.Logger) plugin {
 		return sh.nat
@@ -107,11 +118,24 @@ func selectPlugins(c *config.Config, sink deliver.Sink, log *slog.Logger) ([]plu
 		return nil, fmt.Errorf("--enabled lists no plugin (available: %s)", strings.Join(names, ", "))
 	}
 	cache := proccache.New(procRoot(), 2*c.Interval+10*time.Second, log)
+	sink = enrich.Complete(sink)
 	sh := &shared{procs: cache, sel: procselect.New(c.Select, cache, nil, procselect.Own(procRoot())...)}
+	sh.stage = &enrich.Stage{Select: sh.sel, Procs: cache, ProcessArgs: c.ProcessArgs}
 	if enabled["ebpf-conntrack"] {
 		sh.nat = conntrack.New(conntrack.Config{Interval: c.Interval, ProcRoot: procRoot(), HostRoot: hostRoot(), Tags: baseTags(c)}, sink, log)
+		sh.stage.NAT = sh.nat
 	}
 	out := []plugin{cache}
+	if enabled["ebpf-net"] {
+		if protos := l7Protocols(c); len(protos) > 0 {
+			sh.l7 = engine.New(engine.Config{Interval: c.Interval, Tags: baseTags(c), Config: collect.Config{
+				Enabled: protos,
+				Tags:    sh.stage.ConnTags(flowtags.Builder{EphemeralStart: c.EphemeralPort}),
+				Stage:   sh.stage,
+			}}, sink)
+			out = append(out, sh.l7) // before its sources, so it stops after them
+		}
+	}
 	for _, name := range startOrder {
 		if enabled[name] {
 			out = append(out, available[name](c, sh, sink, log))
@@ -120,27 +144,31 @@ func selectPlugins(c *config.Config, sink deliver.Sink, log *slog.Logger) ([]plu
 	return out, nil
 }
 
+// skipPids are the processes the payload capture never copies: the
+// collector and its supervisor, and the pids selection excludes.
+func skipPids(c *config.Config) []uint32 {
+	pids := procselect.Own(procRoot())
+	for pid := range c.Select.ExcludePids {
+		if len(pids) >= netflow.MaxSkipPids {
+			break // the rest are left out at flush, by selection
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+// l7Protocols are the L7 engine's enabled protocols.
+func l7Protocols(c *config.Config) []string {
+	var on []string
+	if slices.Contains(c.L7Enabled, "httpflow") {
+		on = append(on, http1.Name)
+	}
+	if c.DNSFlow {
+		on = append(on, dns.Name)
+	}
+	return on
+}
+
 func baseTags(c *config.Config) []lp.Tag {
 	return append([]lp.Tag{{Key: "host", Value: c.Hostname}}, c.Tags...)
-}
-
-// processTags answers netflow from the selection and the process cache;
-// path and arguments only with --process-args (off by default, like
-// Calico's collectProcessPath: arguments can be sensitive).
-type processTags struct {
-	sh   *shared
-	args bool
-}
-
-func (p processTags) Observe(pid uint32) bool { return p.sh.sel.Observe(pid) }
-
-func (p processTags) Tags(pid uint32) (path, args string) {
-	if !p.args {
-		return "", ""
-	}
-	info, ok := p.sh.procs.Lookup(pid)
-	if !ok || info.Path == "" {
-		return "", ""
-	}
-	return info.Path, proccache.FormatArgs(info.Args, info.ArgsCut)
 }

@@ -61,11 +61,18 @@ func TestShortLivedProcessArgs(t *testing.T) {
 			t.Errorf("pid %d: no point with process_path %q and process_args %q; got %v", c.pid, c.path, c.args, tagsOf(pts, "pid", strconv.Itoa(c.pid)))
 		}
 	}
+	// httpflow gets the same process fields from the same stage.
+	tags := map[string]string{"pid": strconv.Itoa(curl.Process.Pid), "direction": "outgoing",
+		"process_path": "/usr/bin/curl", "process_args": strings.Replace("-s -o /dev/null "+url, "s3cret", "***", 1)}
+	if count, _ := sum(pts, "httpflow", "count", tags); count != 1 {
+		t.Errorf("curl's httpflow with its process fields: count %d; got %v", count, tagsOf(pts, "pid", strconv.Itoa(curl.Process.Pid)))
+	}
 	t.Logf("curl lived %v", lived)
 }
 
 // --exclude-cmd-regex removes the records of exactly the processes whose
-// command line matches: the other curl and the server stay.
+// command line matches, netflow and httpflow alike: the other curl and
+// the server stay.
 func TestExcludeCmdRegex(t *testing.T) {
 	testenv.RequireBinaries(t, "curl")
 	port, serverPid := httpServer(t)
@@ -86,6 +93,13 @@ func TestExcludeCmdRegex(t *testing.T) {
 	}
 	if _, n := sum(pts, "netflow", "bytes_read", map[string]string{"pid": strconv.Itoa(kept.Process.Pid)}); n == 0 {
 		t.Error("the other curl has no netflow point")
+	}
+	// Selection applies to httpflow too, through the same stage.
+	if _, n := sum(pts, "httpflow", "count", map[string]string{"pid": strconv.Itoa(excluded.Process.Pid)}); n != 0 {
+		t.Errorf("excluded curl has %d httpflow points", n)
+	}
+	if count, _ := sum(pts, "httpflow", "count", map[string]string{"pid": strconv.Itoa(kept.Process.Pid)}); count != 1 {
+		t.Errorf("the other curl: httpflow count %d, want 1", count)
 	}
 	if est, _ := sum(pts, "netflow", "tcp_established", map[string]string{"pid": serverPid, "direction": "incoming"}); est != 2 {
 		t.Errorf("server: %d connections established, want both", est)

@@ -31,7 +31,24 @@ enum l7_dir {
 	L7_CLOSE = 3,
 };
 
-/* The record layout of internal/l7/wire.go (checked by l7_layout_test.go). */
+/* Where an event's bytes come from: l7.Source in Go. */
+enum l7_source {
+	L7_SRC_SOCKET = 0, /* the send/recv of a socket (this file) */
+	L7_SRC_PACKET = 1, /* packets (bpf-netlog, userspace) */
+	L7_SRC_TLS = 2,    /* a TLS library's plaintext (uprobes, to come) */
+};
+
+enum l7_flags {
+	L7_F_SEQ = 1, /* seq holds the TCP sequence number of the payload's first byte */
+};
+
+/*
+ * The event contract of every payload source, internal/l7/wire.go's
+ * layout (checked by l7_layout_test.go and the BTF mirror test): a common
+ * header (l7_header fills it), then the payload, copied by the source's
+ * own copier (l7_copy_payload for a syscall's buffer; a uprobe's buffer
+ * for TLS), then l7_submit.
+ */
 struct l7_event {
 	__u64 ts_ns;       /* bpf_ktime_get_ns() when the syscall completed */
 	__u64 sock_cookie; /* socket identity: see sock_id */
@@ -42,12 +59,16 @@ struct l7_event {
 	__u8 dir;        /* enum l7_dir */
 	__u8 proto;
 	__u8 family;
-	__u8 _pad[3];
+	__u8 source; /* enum l7_source */
+	__u8 flags;  /* enum l7_flags */
+	__u8 _pad;
 	__u16 lport;
 	__u16 rport;
 	__u8 laddr[16];
 	__u8 raddr[16];
 	char comm[16];
+	__u32 seq; /* with L7_F_SEQ */
+	__u32 _pad2;
 	__u8 payload[L7_MAX_CAP];
 };
 
@@ -63,13 +84,43 @@ struct {
 	__uint(max_entries, 8 << 20); /* resized by the loader; one page when off */
 } l7_events SEC(".maps");
 
-/* Sockets userspace classified as a protocol it does not parse. */
+/*
+ * Userspace's verdict on a socket (l7.Verdict): absent while it is
+ * classifying; L7_V_IGNORE once classified as a protocol it does not
+ * parse, which stops the capture; L7_V_PARSE + the protocol's number when
+ * a later fast path wants to capture a parsed protocol differently.
+ */
+enum l7_verdict {
+	L7_V_CLASSIFYING = 0,
+	L7_V_IGNORE = 1,
+	L7_V_PARSE = 2,
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
+	__type(value, __u8); /* enum l7_verdict */
+} l7_verdicts SEC(".maps");
+
+static __always_inline bool l7_ignored(__u64 id)
+{
+	__u8 *v = bpf_map_lookup_elem(&l7_verdicts, &id);
+	return v && *v == L7_V_IGNORE;
+}
+
+/*
+ * Processes whose payload is never captured: the collector and its
+ * supervisor (their own API traffic), filled by userspace at load. An
+ * excluded process costs one lookup before the copy, and no ring buffer
+ * record.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
 	__type(value, __u8);
-} l7_ignored SEC(".maps");
+} l7_skip_tgid SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -113,6 +164,9 @@ struct {
 } l7_mmsg SEC(".maps");
 
 const struct l7_event *unused_l7_event __attribute__((unused));
+const enum l7_verdict *unused_l7_verdict __attribute__((unused));
+const enum l7_source *unused_l7_source __attribute__((unused));
+const enum l7_flags *unused_l7_flags __attribute__((unused));
 const enum l7_drop_reason *unused_l7_drop_reason __attribute__((unused));
 
 static __always_inline void l7_count_drop(__u32 reason)
@@ -233,7 +287,7 @@ static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, const str
 static __always_inline __u64 l7_copy_payload(struct l7_scratch_buf *b, const struct syscall *s, __u64 limit) { return 0; }
 #endif
 
-/* Every UDP socket is DNS until userspace says otherwise (l7_ignored). */
+/* Every UDP socket is DNS until userspace says otherwise (l7_verdicts). */
 static __always_inline bool l7_wanted(const struct flow_tuple *t)
 {
 	if (t->proto == PROTO_UDP)
@@ -244,28 +298,40 @@ static __always_inline bool l7_wanted(const struct flow_tuple *t)
 }
 
 /*
- * l7_emit sends one event for sk. ts is when the syscall completed, ret
- * the bytes it moved; s is the syscall whose buffer holds them (no
- * payload when s->nr is -1). The tuple is complete.
+ * l7_header fills the common header of an event of sk in the per-CPU
+ * scratch buffer and returns it, or 0 when the running process is one
+ * never captured (l7_skip_tgid). ts is when the bytes moved, ret how many;
+ * the tuple is complete. A TCP send or receive gets the sequence number
+ * of its first byte: the syscall has moved write_seq (send) or copied_seq
+ * (receive) past its ret bytes when the tracepoints fire.
  */
-static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow_tuple *t, __u8 dir,
-				    __u64 ts, int ret, const struct syscall *s, const struct conn *c)
+static __always_inline struct l7_scratch_buf *l7_header(struct sock *sk, __u64 id, const struct flow_tuple *t,
+							__u8 dir, __u64 ts, int ret, const struct conn *c)
 {
 	__u32 zero = 0;
 	struct l7_scratch_buf *b = bpf_map_lookup_elem(&l7_scratch, &zero);
 	if (!b)
-		return;
+		return 0;
 	struct l7_event *e = &b->e;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	e->ts_ns = ts;
 	e->sock_cookie = id;
 	e->pid = pid_tgid >> 32;
+	/* The key is read from the scratch buffer, not the stack: a stack
+	 * key here trips a precision-tracking bug of the 6.18 verifier
+	 * ("verifier bug: stack slot 29, total slots 28"). */
+	if (bpf_map_lookup_elem(&l7_skip_tgid, &e->pid))
+		return 0;
 	e->tid = (__u32)pid_tgid;
 	e->total_len = ret > 0 ? ret : 0;
 	e->dir = dir;
 	e->proto = t->proto;
 	e->family = t->family;
-	e->_pad[0] = e->_pad[1] = e->_pad[2] = 0;
+	e->source = L7_SRC_SOCKET;
+	e->flags = 0;
+	e->_pad = 0;
+	e->seq = 0;
+	e->_pad2 = 0;
 	e->lport = t->sport;
 	e->rport = t->dport;
 	__builtin_memcpy(e->laddr, t->saddr, 16);
@@ -274,21 +340,46 @@ static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow
 		__builtin_memcpy(e->comm, c->comm, sizeof(e->comm)); /* saves two kernel reads */
 	else
 		process_comm(&e->comm);
+	if (t->proto == PROTO_TCP && ret > 0 && dir != L7_CLOSE) {
+		struct tcp_sock *tp = (struct tcp_sock *)sk;
+		__u32 end = dir == L7_SEND ? BPF_CORE_READ(tp, write_seq) : BPF_CORE_READ(tp, copied_seq);
+		e->seq = end - (__u32)ret;
+		e->flags = L7_F_SEQ;
+	}
+	return b;
+}
 
+/* l7_submit sends the event of b with the n payload bytes its copier copied. */
+static __always_inline void l7_submit(struct l7_scratch_buf *b, __u64 n)
+{
+	struct l7_event *e = &b->e;
+	if (n > L7_MAX_CAP)
+		n = L7_MAX_CAP;
+	e->cap_len = n;
+	__u64 size = L7_HDR_LEN + n;
+	__u64 flags = wakeup_flags(bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA), size, l7_wakeup_bytes);
+	if (bpf_ringbuf_output(&l7_events, e, size, flags))
+		l7_count_drop(L7_DROP_RINGBUF_FULL);
+}
+
+/*
+ * l7_emit sends one event for sk whose payload is in the buffer of the
+ * syscall s (no payload when s->nr is -1): the socket source's copier.
+ */
+static __always_inline void l7_emit(struct sock *sk, __u64 id, const struct flow_tuple *t, __u8 dir,
+				    __u64 ts, int ret, const struct syscall *s, const struct conn *c)
+{
+	struct l7_scratch_buf *b = l7_header(sk, id, t, dir, ts, ret, c);
+	if (!b)
+		return;
 	__u64 n = 0;
 	if (s->nr >= 0 && ret > 0) {
 		__u64 limit = ret;
 		if (limit > l7_cap_bytes)
 			limit = l7_cap_bytes;
 		n = l7_copy_payload(b, s, limit);
-		if (n > L7_MAX_CAP)
-			n = L7_MAX_CAP;
 	}
-	e->cap_len = n;
-	__u64 size = L7_HDR_LEN + n;
-	__u64 flags = wakeup_flags(bpf_ringbuf_query(&l7_events, BPF_RB_AVAIL_DATA), size, l7_wakeup_bytes);
-	if (bpf_ringbuf_output(&l7_events, e, size, flags))
-		l7_count_drop(L7_DROP_RINGBUF_FULL);
+	l7_submit(b, n);
 }
 
 /*
@@ -308,7 +399,7 @@ static __always_inline void l7_on_io(struct sock *sk, __u8 proto, int ret, bool 
 	if (!udp && !l7_tcp_all && c && c->tuple.sport && c->tuple.dport && !l7_wanted(&c->tuple))
 		return;
 	__u64 id = sock_id(sk, proto);
-	if (bpf_map_lookup_elem(&l7_ignored, &id))
+	if (l7_ignored(id))
 		return;
 	struct flow_tuple t = {};
 	if (udp)
@@ -333,7 +424,7 @@ static __always_inline bool l7_wants_recv(struct sock *sk)
 	if (!l7_enabled)
 		return false;
 	__u64 id = sock_id(sk, PROTO_UDP);
-	return !bpf_map_lookup_elem(&l7_ignored, &id);
+	return !l7_ignored(id);
 }
 
 /*
@@ -355,7 +446,7 @@ static __always_inline void l7_on_close(struct sock *sk)
 	if (!l7_enabled)
 		return;
 	__u64 id = sock_id(sk, PROTO_TCP);
-	bpf_map_delete_elem(&l7_ignored, &id);
+	bpf_map_delete_elem(&l7_verdicts, &id);
 	struct flow_tuple t = {};
 	read_tuple(sk, &t, PROTO_TCP);
 	if (t.family != AF_INET && t.family != AF_INET6)

@@ -21,6 +21,7 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/loader"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/measure"
+	"netobs.local/agent/externals/ebpf/internal/proccache"
 )
 
 // Observer decides whether a shell's lines are reported (process
@@ -36,10 +37,20 @@ type Config struct {
 	HostRoot string   // "/" or HOST_ROOT
 	Tags     []lp.Tag // host and --tags
 	Select   Observer
+	// Execs tells of every exec on the host (the process cache): a bash
+	// binary exec'ed from a new file is probed at once. Nil: /proc is
+	// rescanned every rescanEvery instead.
+	Execs Execs
+}
+
+// Execs publishes the host's execs and exits (proccache.Cache).
+type Execs interface {
+	Subscribe(fn func(proccache.Event))
 }
 
 const (
-	rescanEvery = 5 * time.Second // new bash binaries (a container started) are probed within this
+	rescanEvery = 5 * time.Second // without Execs: new bash binaries (a container started) are probed within this
+	execQueue   = 64              // bash execs waiting for their binary to be probed
 	flushLines  = 256             // flush early once this many lines wait
 	queueLen    = 4096
 )
@@ -61,6 +72,8 @@ type Plugin struct {
 	attached atomic.Int64
 
 	queue                                 chan lp.Point
+	execs                                 chan proccache.Info // bash execs to probe
+	execsLost                             atomic.Bool         // the queue was full: rescan /proc
 	events, decodeErrors, queueDrops, pts atomic.Uint64
 	self                                  measure.SelfCounters
 
@@ -71,7 +84,8 @@ type Plugin struct {
 // New returns an unloaded plugin.
 func New(cfg Config, sink deliver.Sink, log *slog.Logger) *Plugin {
 	return &Plugin{cfg: cfg, sink: sink, log: log, users: newUsers(cfg.ProcRoot, cfg.HostRoot),
-		links: map[fileID]link.Link{}, failed: map[fileID]bool{}, queue: make(chan lp.Point, queueLen)}
+		links: map[fileID]link.Link{}, failed: map[fileID]bool{}, queue: make(chan lp.Point, queueLen),
+		execs: make(chan proccache.Info, execQueue)}
 }
 
 // Name is the plugin name of --enabled.
@@ -96,11 +110,15 @@ func (p *Plugin) Load() error {
 	return nil
 }
 
-// Start probes the bash binaries in use and keeps looking for new ones.
+// Start probes the bash binaries in use and keeps looking for new ones:
+// at each exec of a bash (Execs), else by rescanning /proc.
 func (p *Plugin) Start(ctx context.Context) error {
-	p.attach()
+	if p.cfg.Execs != nil {
+		p.cfg.Execs.Subscribe(p.exec)
+	}
+	p.attach(findBinaries(p.cfg.ProcRoot, p.cfg.HostRoot))
 	if p.attached.Load() == 0 {
-		p.log.Warn("ebpf-bash: no bash binary found yet; rescanning", "every", rescanEvery)
+		p.log.Warn("ebpf-bash: no bash binary found yet; probing new ones as they are exec'ed")
 	}
 	ctx, p.cancel = context.WithCancel(ctx)
 	p.wg.Add(2)
@@ -128,11 +146,24 @@ func (p *Plugin) Stop() error {
 // Close frees the maps, program and reader.
 func (p *Plugin) Close() error { return p.objects.Close() }
 
+// exec hears of an exec (on the process cache's reader: it must not
+// block); a bash's binary is probed by the run loop.
+func (p *Plugin) exec(e proccache.Event) {
+	if e.Kind != proccache.Exec || !isBash(e.Info.Path) {
+		return
+	}
+	select {
+	case p.execs <- e.Info:
+	default:
+		p.execsLost.Store(true) // probed at the next interval, by a rescan
+	}
+}
+
 // attach probes the binaries not probed yet. A binary without a readline
 // symbol (stripped of it, or a bash linked to a shared libreadline) is
 // noted once and skipped.
-func (p *Plugin) attach() {
-	for id, path := range findBinaries(p.cfg.ProcRoot, p.cfg.HostRoot) {
+func (p *Plugin) attach(binaries map[fileID]string) {
+	for id, path := range binaries {
 		p.mu.Lock()
 		_, done := p.links[id]
 		done = done || p.failed[id]
@@ -198,9 +229,13 @@ func str(k, v string) lp.Field { return lp.Field{Key: k, Value: lineprotocol.Mus
 
 func (p *Plugin) runLoop(ctx context.Context) {
 	tick := time.NewTicker(p.cfg.Interval)
-	rescan := time.NewTicker(rescanEvery)
+	var rescan <-chan time.Time // without Execs
+	if p.cfg.Execs == nil {
+		t := time.NewTicker(rescanEvery)
+		defer t.Stop()
+		rescan = t.C
+	}
 	defer tick.Stop()
-	defer rescan.Stop()
 	var pending []lp.Point
 	flush := func() {
 		if len(pending) > 0 {
@@ -215,9 +250,14 @@ func (p *Plugin) runLoop(ctx context.Context) {
 			if pending = append(pending, pt); len(pending) >= flushLines {
 				flush()
 			}
-		case <-rescan.C:
-			p.attach()
+		case <-rescan:
+			p.attach(findBinaries(p.cfg.ProcRoot, p.cfg.HostRoot))
+		case info := <-p.execs:
+			p.attach(execBinary(p.cfg.ProcRoot, info))
 		case now := <-tick.C:
+			if p.execsLost.Swap(false) {
+				p.attach(findBinaries(p.cfg.ProcRoot, p.cfg.HostRoot))
+			}
 			flush()
 			p.sink.Write("metric", "ebpf-bash/datakit_ebpf", []lp.Point{p.selfPoint(now)})
 		case <-ctx.Done():

@@ -50,3 +50,13 @@ func (c ConnInfo) Server() netip.AddrPort {
 // collector injects flowtags' builder here (see collect.FlowTags) so that
 // netflow, httpflow and dnsflow tag connections identically.
 type TagFunc func(dst []lp.Tag, c ConnInfo) []lp.Tag
+
+// Stage is the enrichment-and-selection stage (package enrich) as the
+// aggregators see it. It is asked at flush, when the process's exec record
+// has long arrived.
+type Stage interface {
+	// Observe reports whether records of pid are wanted.
+	Observe(pid uint32) bool
+	// Enrich appends the tags the stage knows of c (process_path, ...).
+	Enrich(dst []lp.Tag, c ConnInfo) []lp.Tag
+}

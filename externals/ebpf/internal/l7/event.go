@@ -55,6 +55,44 @@ func (p Proto) String() string {
 	return "invalid"
 }
 
+// Source names the capture an event came from. Sockets are keyed by
+// (SockID, Source), so two captures of one socket (a TLS library's
+// plaintext and the socket's ciphertext, say) are parsed independently.
+type Source uint8
+
+const (
+	// SourceSocket: the socket send/recv capture (netflow's l7capture.h).
+	SourceSocket Source = 0
+	// SourcePacket: packets (bpf-netlog's AF_PACKET capture).
+	SourcePacket Source = 1
+	// SourceTLS: plaintext from TLS library uprobes (to come).
+	SourceTLS Source = 2
+)
+
+func (s Source) String() string {
+	switch s {
+	case SourceSocket:
+		return "socket"
+	case SourcePacket:
+		return "packet"
+	case SourceTLS:
+		return "tls"
+	}
+	return "invalid"
+}
+
+// Verdict is the engine's decision on a socket, for its source to act on
+// (the kernel's l7_verdicts map): while classifying nothing is decided;
+// Ignore stops the capture; VerdictParse+i says the socket is parsed by
+// the engine's protocol i, for a fast path that captures it differently.
+type Verdict uint8
+
+const (
+	VerdictClassifying Verdict = 0
+	VerdictIgnore      Verdict = 1
+	VerdictParse       Verdict = 2
+)
+
 // DefaultCaptureBytes is the default cap N on captured payload bytes per
 // syscall: enough for a request line with a long path plus the usual headers
 // of a client or server, and for any DNS question.
@@ -76,6 +114,12 @@ type Event struct {
 	// SockID identifies the socket for its whole life and is never reused
 	// while it lives: the socket cookie (bpf_get_socket_cookie).
 	SockID uint64
+	// Source is the capture that produced the event.
+	Source Source
+	// Seq is the TCP sequence number of Payload's first byte, when
+	// SeqKnown (packets know it; socket syscalls do not, yet).
+	Seq      uint32
+	SeqKnown bool
 	// Local and Remote are the socket's own address and its peer's. For an
 	// unconnected UDP socket Remote is the datagram's peer (msg_name of
 	// sendto/recvfrom); IPv4-mapped IPv6 addresses are unmapped by the

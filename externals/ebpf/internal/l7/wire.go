@@ -6,8 +6,9 @@ import (
 	"net/netip"
 )
 
-// The fixed layout of struct l7_event (README.md), little-endian as the
-// BPF target. The payload follows the header; a record may be shorter than
+// The fixed layout of struct l7_event (bpf/netflow/l7capture.h: the
+// common header of every payload source, then the payload), little-endian
+// as the BPF target. The payload follows the header; a record may be shorter than
 // header+L7_CAP when the ring buffer reservation is sized to cap_len.
 const (
 	offTs       = 0
@@ -19,14 +20,21 @@ const (
 	offDir      = 30
 	offProto    = 31
 	offFamily   = 32
+	offSource   = 33
+	offFlags    = 34
 	offLport    = 36
 	offRport    = 38
 	offLaddr    = 40
 	offRaddr    = 56
 	offComm     = 72
+	offSeq      = 88
 	// RecordHeaderLen is the size of struct l7_event without its payload.
-	RecordHeaderLen = 88
+	RecordHeaderLen = 96
 )
+
+// FlagSeq: the record's seq is the TCP sequence number of its first
+// payload byte (L7_F_SEQ).
+const FlagSeq = 1
 
 const (
 	afInet  = 2
@@ -67,6 +75,11 @@ func DecodeRecord(b []byte, ev *Event) error {
 	ev.Local = netip.AddrPortFrom(laddr, le.Uint16(b[offLport:]))
 	ev.Remote = netip.AddrPortFrom(raddr, le.Uint16(b[offRport:]))
 	copy(ev.Comm[:], b[offComm:offComm+16])
+	ev.Source = Source(b[offSource])
+	if ev.Source > SourceTLS {
+		return fmt.Errorf("l7 record: field source: invalid value %d", b[offSource])
+	}
+	ev.Seq, ev.SeqKnown = le.Uint32(b[offSeq:]), b[offFlags]&FlagSeq != 0
 	ev.Payload = b[RecordHeaderLen : RecordHeaderLen+capLen]
 	if uint32(capLen) > ev.TotalLen && ev.Dir != DirClose {
 		return fmt.Errorf("l7 record: cap_len %d exceeds total_len %d", capLen, ev.TotalLen)
@@ -99,5 +112,10 @@ func AppendRecord(dst []byte, ev *Event) []byte {
 	le.PutUint16(h[offLport:], ev.Local.Port())
 	le.PutUint16(h[offRport:], ev.Remote.Port())
 	copy(h[offComm:], ev.Comm[:])
+	h[offSource] = byte(ev.Source)
+	if ev.SeqKnown {
+		h[offFlags] = FlagSeq
+		le.PutUint32(h[offSeq:], ev.Seq)
+	}
 	return append(append(dst, h[:]...), ev.Payload...)
 }

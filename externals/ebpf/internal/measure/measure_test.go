@@ -50,16 +50,23 @@ func TestNetflowCoversSeed(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	if err := Netflow.Check([]string{"pid", "src_ip"}, map[string]Type{"rtt": Int}); err != nil {
+	var all []string
+	for _, tag := range Netflow.Tags {
+		all = append(all, tag.Name)
+	}
+	if err := Netflow.Check(all, map[string]Type{"rtt": Int}); err != nil {
 		t.Fatalf("valid point rejected: %v", err)
+	}
+	if err := Netflow.Check([]string{"pid", "src_ip"}, nil); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("a point without its declared tags: got %v", err)
 	}
 	if err := Netflow.Check([]string{"nope"}, nil); err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Fatalf("undeclared tag: got %v", err)
 	}
-	if err := Netflow.Check(nil, map[string]Type{"rtt": Float}); err == nil {
+	if err := Netflow.Check(all, map[string]Type{"rtt": Float}); err == nil {
 		t.Fatal("wrong field type accepted")
 	}
-	if err := Netflow.Check(nil, map[string]Type{"x": Int}); err == nil {
+	if err := Netflow.Check(all, map[string]Type{"x": Int}); err == nil {
 		t.Fatal("undeclared field accepted")
 	}
 }

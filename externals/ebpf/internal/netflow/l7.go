@@ -6,24 +6,21 @@ import (
 	"net/netip"
 	"os"
 	"sync/atomic"
-	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/ringbuf"
-	"golang.org/x/sys/unix"
 
-	"netobs.local/agent/externals/ebpf/internal/flowtags"
 	"netobs.local/agent/externals/ebpf/internal/l7"
-	"netobs.local/agent/externals/ebpf/internal/l7/collect"
-	"netobs.local/agent/externals/ebpf/internal/l7/stream"
+	"netobs.local/agent/externals/ebpf/internal/l7/domains"
 	"netobs.local/agent/externals/ebpf/internal/loader"
-	"netobs.local/agent/externals/ebpf/internal/lp"
-	"netobs.local/agent/externals/ebpf/internal/measure"
 )
 
 // L7Config configures the payload capture behind httpflow and dnsflow
-// (bpf/netflow/l7capture.h, internal/l7).
+// (bpf/netflow/l7capture.h): a source of the shared L7 engine
+// (internal/l7/engine), which parses and aggregates.
 type L7Config struct {
+	// Engine receives the captured events; required when DNS or HTTP is on.
+	Engine L7Engine
 	// DNS turns dnsflow on (--dnsflow), and with it the domain cache that
 	// gives netflow and httpflow their dst_domain. The capture runs when
 	// DNS or HTTP is on.
@@ -36,11 +33,27 @@ type L7Config struct {
 	CaptureBytes int
 	// RingBytes sizes the capture ring buffer (default 8 MiB).
 	RingBytes int
+	// SkipPids are processes whose payload the kernel never copies: the
+	// collector, its supervisor, and the pids excluded by selection.
+	SkipPids []uint32
 }
+
+// MaxSkipPids is the size of the kernel's l7_skip_tgid map.
+const MaxSkipPids = 64
 
 // MaxCaptureBytes is the kernel's compile-time bound of CaptureBytes
 // (L7_MAX_CAP in l7capture.h).
 const MaxCaptureBytes = 4096
+
+// L7Engine is what the capture needs of the L7 engine (engine.Engine).
+type L7Engine interface {
+	Handle(ev *l7.Event)
+	// Source registers how the capture acts on the engine's verdicts.
+	Source(src l7.Source, verdict func(sockID uint64, v l7.Verdict))
+	Domains() *domains.Cache
+	TableDrops() uint64
+	Points() uint64
+}
 
 const (
 	defaultL7Ring = 8 << 20
@@ -50,21 +63,19 @@ const (
 	// wakeups/s, and the context switches were the reader's largest cost;
 	// 7/8 of the ring stays free for the reader to catch up.
 	l7WakeupFraction = 8
-	advanceEvery     = time.Second // DNS timeouts and idle eviction
 )
 
-// l7Capture reads the capture ring buffer into the L7 collector and
-// reports its points with netflow's each interval.
+// l7Capture reads the capture ring buffer into the L7 engine: netflow is
+// the engine's socket source (l7.SourceSocket).
 type l7Capture struct {
 	cfg    L7Config
-	coll   *collect.Collector
 	reader *ringbuf.Reader
 	objs   *netflowObjects
 
 	events, decodeErrors, ignoreErrors atomic.Uint64
 }
 
-func newL7Capture(cfg L7Config, ephemeralStart uint16) *l7Capture {
+func newL7Capture(cfg L7Config) *l7Capture {
 	if !cfg.DNS && !cfg.HTTP {
 		return nil
 	}
@@ -75,12 +86,6 @@ func newL7Capture(cfg L7Config, ephemeralStart uint16) *l7Capture {
 		cfg.RingBytes = defaultL7Ring
 	}
 	c := &l7Capture{cfg: cfg}
-	c.coll = collect.New(collect.Config{
-		HTTP:   cfg.HTTP,
-		DNS:    cfg.DNS,
-		Tags:   collect.FlowTags(flowtags.Builder{EphemeralStart: ephemeralStart}),
-		Stream: stream.Config{Ignore: c.ignore},
-	})
 	return c
 }
 
@@ -120,18 +125,22 @@ func (c *l7Capture) open(objs *netflowObjects, objects *loader.Stack) error {
 	}
 	c.objs, c.reader = objs, r
 	objects.Push(r)
+	for _, pid := range c.cfg.SkipPids {
+		if err := objs.L7SkipTgid.Put(pid, uint8(1)); err != nil {
+			return fmt.Errorf("l7 skip pid %d: %w", pid, err)
+		}
+	}
+	c.cfg.Engine.Source(l7.SourceSocket, c.verdict)
 	return nil
 }
 
-// start starts the reader and the clock (the capture's hooks are the
-// plugin's: Hooks).
+// start starts the reader (the capture's hooks are the plugin's: Hooks).
 func (c *l7Capture) start(ctx context.Context, p *Plugin) {
 	if c == nil {
 		return
 	}
-	p.wg.Add(2)
+	p.wg.Add(1)
 	go func() { defer p.wg.Done(); c.readLoop(ctx, p) }()
-	go func() { defer p.wg.Done(); c.clock(ctx) }()
 }
 
 // readLoop feeds records to the collector; Handle copies what it keeps,
@@ -144,59 +153,21 @@ func (c *l7Capture) readLoop(ctx context.Context, p *Plugin) {
 			c.decodeErrors.Add(1) // the error names a field, never payload bytes
 			return
 		}
-		c.coll.Handle(&ev)
+		c.cfg.Engine.Handle(&ev)
 	}, func(err error) { p.log.Error("ebpf-net: l7 ring buffer", "err", err) })
 }
 
-func (c *l7Capture) clock(ctx context.Context) {
-	t := time.NewTicker(advanceEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			c.coll.Advance(monotonicNs())
-		case <-ctx.Done():
-			return
-		}
-	}
-}
-
-// monotonicNs is bpf_ktime_get_ns's clock.
-func monotonicNs() uint64 {
-	var ts unix.Timespec
-	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
-	return uint64(ts.Nano())
-}
-
-// ignore stops the kernel capturing a socket userspace does not parse.
-func (c *l7Capture) ignore(sockID uint64) {
-	if c.objs == nil {
+// verdict stops the kernel capturing a socket userspace does not parse.
+// A parse verdict changes nothing in the capture yet (a fast path per
+// protocol would act on it): writing it would cost a map update per
+// socket for nothing.
+func (c *l7Capture) verdict(sockID uint64, v l7.Verdict) {
+	if c.objs == nil || v != l7.VerdictIgnore {
 		return
 	}
-	if err := c.objs.L7Ignored.Put(sockID, uint8(1)); err != nil {
+	if err := c.objs.L7Verdicts.Put(sockID, uint8(netflowL7VerdictL7V_IGNORE)); err != nil {
 		c.ignoreErrors.Add(1)
 	}
-}
-
-// flush writes the interval's httpflow and dnsflow points.
-func (c *l7Capture) flush(now time.Time, extra []lp.Tag, p *Plugin) {
-	if c == nil {
-		return
-	}
-	var http, dns []lp.Point
-	for _, pt := range c.coll.Flush(now) {
-		pt.Tags = append(pt.Tags, extra...)
-		if pt.Name == measure.Httpflow.Name {
-			http = append(http, pt)
-		} else {
-			dns = append(dns, pt)
-		}
-	}
-	p.self.points.Add(uint64(len(http) + len(dns)))
-	if c.cfg.HTTP {
-		p.sink.Write("network", "ebpf-net/httpflow", http)
-	}
-	p.sink.Write("network", "ebpf-net/dnsflow", dns)
 }
 
 // Domains answers which name an address was resolved from (dst_domain).
@@ -209,7 +180,7 @@ func (c *l7Capture) domains() Domains {
 	if c == nil {
 		return nil
 	}
-	return c.coll.Domains()
+	return c.cfg.Engine.Domains()
 }
 
 // stats adds the capture's counters to the plugin's self-metrics.
@@ -220,8 +191,8 @@ func (c *l7Capture) stats(cur map[string]uint64) {
 	cur["events"] += c.events.Load()
 	cur["decode_errors"] += c.decodeErrors.Load()
 	cur["kernel_drops"] += perCPUSum(c.objs.L7Drops, uint32(netflowL7DropReasonL7DROP_RINGBUF_FULL))
-	st := c.coll.Stats()
-	cur["table_drops"] += st.SocketsOverflow + st.PendingOverflow + st.HTTPSeriesOverflow + st.DNSSeriesOverflow
+	cur["table_drops"] += c.cfg.Engine.TableDrops()
+	cur["points"] += c.cfg.Engine.Points()
 }
 
 func perCPUSum(m *ebpf.Map, key uint32) uint64 {

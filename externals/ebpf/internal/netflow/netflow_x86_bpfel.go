@@ -87,14 +87,24 @@ type netflowL7Event struct {
 	Dir        uint8
 	Proto      uint8
 	Family     uint8
-	Pad        [3]uint8
+	Source     uint8
+	Flags      uint8
+	Pad        uint8
 	Lport      uint16
 	Rport      uint16
 	Laddr      [16]uint8
 	Raddr      [16]uint8
 	Comm       [16]int8
+	Seq        uint32
+	Pad2       uint32
 	Payload    [4096]uint8
 }
+
+type netflowL7Flags uint32
+
+const (
+	netflowL7FlagsL7F_SEQ netflowL7Flags = 1
+)
 
 type netflowL7MmsgPos struct {
 	_   structs.HostLayout
@@ -108,6 +118,22 @@ type netflowL7ScratchBuf struct {
 	E     netflowL7Event
 	Slack [4096]uint8
 }
+
+type netflowL7Source uint32
+
+const (
+	netflowL7SourceL7SRC_SOCKET netflowL7Source = 0
+	netflowL7SourceL7SRC_PACKET netflowL7Source = 1
+	netflowL7SourceL7SRC_TLS    netflowL7Source = 2
+)
+
+type netflowL7Verdict uint32
+
+const (
+	netflowL7VerdictL7V_CLASSIFYING netflowL7Verdict = 0
+	netflowL7VerdictL7V_IGNORE      netflowL7Verdict = 1
+	netflowL7VerdictL7V_PARSE       netflowL7Verdict = 2
+)
 
 type netflowTcpStats struct {
 	_            structs.HostLayout
@@ -166,9 +192,10 @@ const (
 	netflowMapEvents                 = "events"
 	netflowMapL7Drops                = "l7_drops"
 	netflowMapL7Events               = "l7_events"
-	netflowMapL7Ignored              = "l7_ignored"
 	netflowMapL7Mmsg                 = "l7_mmsg"
 	netflowMapL7Scratch              = "l7_scratch"
+	netflowMapL7SkipTgid             = "l7_skip_tgid"
+	netflowMapL7Verdicts             = "l7_verdicts"
 	netflowMapUdpFlows               = "udp_flows"
 	netflowMapUdpLastPeer            = "udp_last_peer"
 	netflowMapUdpRecvPending         = "udp_recv_pending"
@@ -211,6 +238,9 @@ const (
 	netflowVarUnusedEventType        = "unused_event_type"
 	netflowVarUnusedL7DropReason     = "unused_l7_drop_reason"
 	netflowVarUnusedL7Event          = "unused_l7_event"
+	netflowVarUnusedL7Flags          = "unused_l7_flags"
+	netflowVarUnusedL7Source         = "unused_l7_source"
+	netflowVarUnusedL7Verdict        = "unused_l7_verdict"
 	netflowVarWakeupBytes            = "wakeup_bytes"
 )
 
@@ -286,9 +316,10 @@ type netflowMapSpecs struct {
 	Events         *ebpf.MapSpec `ebpf:"events"`
 	L7Drops        *ebpf.MapSpec `ebpf:"l7_drops"`
 	L7Events       *ebpf.MapSpec `ebpf:"l7_events"`
-	L7Ignored      *ebpf.MapSpec `ebpf:"l7_ignored"`
 	L7Mmsg         *ebpf.MapSpec `ebpf:"l7_mmsg"`
 	L7Scratch      *ebpf.MapSpec `ebpf:"l7_scratch"`
+	L7SkipTgid     *ebpf.MapSpec `ebpf:"l7_skip_tgid"`
+	L7Verdicts     *ebpf.MapSpec `ebpf:"l7_verdicts"`
 	UdpFlows       *ebpf.MapSpec `ebpf:"udp_flows"`
 	UdpLastPeer    *ebpf.MapSpec `ebpf:"udp_last_peer"`
 	UdpRecvPending *ebpf.MapSpec `ebpf:"udp_recv_pending"`
@@ -319,6 +350,9 @@ type netflowVariableSpecs struct {
 	UnusedEventType      *ebpf.VariableSpec `ebpf:"unused_event_type"`
 	UnusedL7DropReason   *ebpf.VariableSpec `ebpf:"unused_l7_drop_reason"`
 	UnusedL7Event        *ebpf.VariableSpec `ebpf:"unused_l7_event"`
+	UnusedL7Flags        *ebpf.VariableSpec `ebpf:"unused_l7_flags"`
+	UnusedL7Source       *ebpf.VariableSpec `ebpf:"unused_l7_source"`
+	UnusedL7Verdict      *ebpf.VariableSpec `ebpf:"unused_l7_verdict"`
 	WakeupBytes          *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
@@ -348,9 +382,10 @@ type netflowMaps struct {
 	Events         *ebpf.Map `ebpf:"events"`
 	L7Drops        *ebpf.Map `ebpf:"l7_drops"`
 	L7Events       *ebpf.Map `ebpf:"l7_events"`
-	L7Ignored      *ebpf.Map `ebpf:"l7_ignored"`
 	L7Mmsg         *ebpf.Map `ebpf:"l7_mmsg"`
 	L7Scratch      *ebpf.Map `ebpf:"l7_scratch"`
+	L7SkipTgid     *ebpf.Map `ebpf:"l7_skip_tgid"`
+	L7Verdicts     *ebpf.Map `ebpf:"l7_verdicts"`
 	UdpFlows       *ebpf.Map `ebpf:"udp_flows"`
 	UdpLastPeer    *ebpf.Map `ebpf:"udp_last_peer"`
 	UdpRecvPending *ebpf.Map `ebpf:"udp_recv_pending"`
@@ -365,9 +400,10 @@ func (m *netflowMaps) Close() error {
 		m.Events,
 		m.L7Drops,
 		m.L7Events,
-		m.L7Ignored,
 		m.L7Mmsg,
 		m.L7Scratch,
+		m.L7SkipTgid,
+		m.L7Verdicts,
 		m.UdpFlows,
 		m.UdpLastPeer,
 		m.UdpRecvPending,
@@ -399,6 +435,9 @@ type netflowVariables struct {
 	UnusedEventType      *ebpf.Variable `ebpf:"unused_event_type"`
 	UnusedL7DropReason   *ebpf.Variable `ebpf:"unused_l7_drop_reason"`
 	UnusedL7Event        *ebpf.Variable `ebpf:"unused_l7_event"`
+	UnusedL7Flags        *ebpf.Variable `ebpf:"unused_l7_flags"`
+	UnusedL7Source       *ebpf.Variable `ebpf:"unused_l7_source"`
+	UnusedL7Verdict      *ebpf.Variable `ebpf:"unused_l7_verdict"`
 	WakeupBytes          *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 

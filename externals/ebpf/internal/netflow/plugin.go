@@ -87,7 +87,7 @@ func New(cfg Config, sink deliver.Sink, log *slog.Logger) *Plugin {
 	listeners := flowtags.NewListeners(cfg.ProcRoot)
 	agg := newAggregator(flowtags.Builder{EphemeralStart: cfg.EphemeralStart}, listeners)
 	agg.procs, agg.nat = cfg.Processes, cfg.NAT
-	l7 := newL7Capture(cfg.L7, cfg.EphemeralStart)
+	l7 := newL7Capture(cfg.L7)
 	agg.domains = l7.domains()
 	return &Plugin{
 		l7:  l7,
@@ -103,6 +103,9 @@ func (p *Plugin) Name() string { return "ebpf-net" }
 
 // Load loads the BPF objects with the configuration in their constants.
 func (p *Plugin) Load() error {
+	if p.l7 != nil && p.cfg.L7.Engine == nil {
+		return errors.New("ebpf-net: httpflow or dnsflow on without an L7 engine")
+	}
 	spec, err := loadNetflow()
 	if err != nil {
 		return fmt.Errorf("ebpf-net: read embedded object: %w", err)
@@ -306,7 +309,6 @@ func (p *Plugin) flush() {
 	pts := p.agg.flush(now, p.cfg.Tags)
 	p.self.points.Add(uint64(len(pts)))
 	p.sink.Write("network", "ebpf-net/netflow", pts)
-	p.l7.flush(now, p.cfg.Tags, p)
 	p.sink.Write("metric", "ebpf-net/datakit_ebpf", []lp.Point{p.selfPoint(now)})
 }
 

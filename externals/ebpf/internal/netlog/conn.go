@@ -89,8 +89,11 @@ type conn struct {
 	syns    [2]int
 	fin     [2]bool
 	rst     bool
-	http    []request // requests waiting for their response
 	sawHTTP bool
+
+	sock  uint64          // its socket id in the L7 parser, 0 before its first data
+	acks  [maxAcks]segAck // the latest segments' seq and ack (l7.go)
+	nAcks int
 }
 
 func newConn(k connKey, l link, local netip.AddrPort, now time.Time) *conn {

@@ -8,6 +8,7 @@ import (
 	"netobs.local/agent/dissect"
 	"netobs.local/agent/externals/ebpf/internal/flowtags"
 	"netobs.local/agent/externals/ebpf/internal/l7"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
 	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 )
 
@@ -42,7 +43,8 @@ type flowDelta struct {
 
 func newMeter(ns netns, lim limits, b flowtags.Builder, ls *flowtags.Listeners, localAddr func() (map[netip.Addr]bool, error)) *meter {
 	m := &meter{nsIno: uint32(ns.ino), lim: lim, tags: newTagCache(b), listeners: ls, localAddr: localAddr, flows: map[flowKey]*flow{}}
-	m.stream = stream.New(stream.Config{MaxSockets: lim.maxConns, IdleTimeout: lim.idle}, (*exchangeSink)(m))
+	m.stream = stream.New(stream.Config{MaxSockets: lim.maxConns, IdleTimeout: lim.idle,
+		Protocols: []stream.Protocol{http1.Protocol}}, (*exchangeSink)(m))
 	return m
 }
 
@@ -50,8 +52,11 @@ func newMeter(ns netns, lim limits, b flowtags.Builder, ls *flowtags.Listeners, 
 // from packets.
 type exchangeSink meter
 
-func (s *exchangeSink) HTTP(x *l7.HTTPExchange) { s.exchanges = append(s.exchanges, *x) }
-func (s *exchangeSink) DNS(*l7.DNSExchange)     {}
+func (s *exchangeSink) Record(r l7.Record) {
+	if x, ok := r.(*l7.HTTPExchange); ok && !x.Unanswered {
+		s.exchanges = append(s.exchanges, *x)
+	}
+}
 
 // packet accounts one decoded, not blacklisted packet seen on interface
 // ifindex; payload is its TCP or UDP payload length on the wire.

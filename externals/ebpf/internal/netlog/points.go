@@ -3,9 +3,11 @@ package netlog
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/influxdata/line-protocol/v2/lineprotocol"
 
+	"netobs.local/agent/externals/ebpf/internal/l7"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/measure"
 )
@@ -72,30 +74,32 @@ func l4Point(tags []lp.Tag, c *conn) lp.Point {
 	}
 }
 
-func l7Point(tags []lp.Tag, c *conn, ex *exchange) lp.Point {
-	traceID, parentID := orNA(ex.traceID), orNA(ex.parentID)
+// l7Point is the L7 log of one exchange the parser found on c; ack is
+// that of the request's first segment.
+func l7Point(tags []lp.Tag, c *conn, ex *l7.HTTPExchange, ack uint32) lp.Point {
+	traceID, parentID := traceIDs(ex.Headers)
 	tags = append(tags,
-		lp.Tag{Key: "l7_traceid", Value: ex.l7TraceID()},
-		lp.Tag{Key: "parent_id", Value: parentID},
-		lp.Tag{Key: "trace_id", Value: traceID})
-	txSeq, rxSeq := ex.seq, ex.respSeq
-	if ex.dir == rx {
+		lp.Tag{Key: "l7_traceid", Value: l7TraceID(ex.ReqSeq, ack)},
+		lp.Tag{Key: "parent_id", Value: orNA(parentID)},
+		lp.Tag{Key: "trace_id", Value: orNA(traceID)})
+	txSeq, rxSeq := ex.ReqSeq, ex.RespSeq // the local end sent the request
+	if !ex.Conn.Outgoing {
 		txSeq, rxSeq = rxSeq, txSeq
 	}
 	client, server := c.client()
-	msg := client.String() + " -> " + server.String() + " tcp " + ex.method + " " + ex.path + " " + strconv.Itoa(ex.status)
+	msg := client.String() + " -> " + server.String() + " tcp " + ex.Method + " " + ex.Path + " " + strconv.Itoa(ex.Status)
 	return lp.Point{
 		Name: measure.NetL7Log.Name,
 		Tags: tags,
 		Fields: []lp.Field{
-			str("http_method", ex.method),
-			str("http_path", ex.path),
-			lp.Int("http_status_code", int64(ex.status)),
+			str("http_method", ex.Method),
+			str("http_path", ex.Path),
+			lp.Int("http_status_code", int64(ex.Status)),
 			str("message", msg),
 			lp.Int("rx_seq", int64(rxSeq)),
 			lp.Int("tx_seq", int64(txSeq)),
 		},
-		Time: ex.at,
+		Time: time.Unix(0, int64(ex.StartNs)),
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"netobs.local/agent/dissect"
+	"netobs.local/agent/externals/ebpf/internal/l7"
+	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 )
 
@@ -28,11 +30,18 @@ type tracker struct {
 	conns  map[connKey]*conn
 	l4, l7 []lp.Point // ready to send
 	drops  uint64     // connections not tracked: the table was full
-	exs    []exchange // scratch: the exchanges one segment completes
+
+	stream   *stream.Tracker  // the L7 engine's parser (l7.go)
+	bySock   map[uint64]*conn // connections by their parser socket id
+	lastSock uint64
+	ev       l7.Event
 }
 
 func newTracker(ns netns, tags []lp.Tag, lim limits, log bool) *tracker {
-	return &tracker{ns: ns, nsTag: ns.tag(), tags: tags, lim: lim, log: log, conns: map[connKey]*conn{}}
+	t := &tracker{ns: ns, nsTag: ns.tag(), tags: tags, lim: lim, log: log, conns: map[connKey]*conn{},
+		bySock: map[uint64]*conn{}}
+	t.stream = newL7Parser(t)
+	return t
 }
 
 // packet accounts one decoded TCP packet seen on interface l. sent is
@@ -66,10 +75,7 @@ func (t *tracker) packet(p *dissect.Packet, ifindex int, l link, sent bool, payl
 		d = tx
 	}
 	if c.segment(d, p, payload, now) && len(p.Payload) > 0 {
-		t.exs = c.httpSegment(t.exs[:0], d, p.Seq, p.Ack, p.Payload, now)
-		for i := range t.exs {
-			t.exchange(c, &t.exs[i])
-		}
+		t.feed(c, d, p, payload, now)
 	}
 	if c.packets() >= t.lim.chunkSegments {
 		t.chunk(c, now)
@@ -88,19 +94,11 @@ func (t *tracker) chunk(c *conn, now time.Time) {
 	c.resetChunk(now)
 }
 
-func (t *tracker) exchange(c *conn, ex *exchange) {
-	if t.log {
-		t.l7 = append(t.l7, l7Point(t.connTags(c), c, ex))
-	}
-}
-
 // finish emits what is left of a connection and forgets it; requests that
 // never got a response are logged with status 0.
 func (t *tracker) finish(c *conn) {
 	t.chunk(c, c.last)
-	for i := range c.http {
-		t.exchange(c, &exchange{request: c.http[i]})
-	}
+	t.closeL7(c)
 	delete(t.conns, c.key)
 }
 
@@ -114,6 +112,7 @@ func (t *tracker) tick(now time.Time) {
 			t.chunk(c, now)
 		}
 	}
+	t.stream.Advance(uint64(now.UnixNano()))
 }
 
 // finishAll emits everything, at stop.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"netobs.local/agent/dissect"
-	"netobs.local/agent/externals/ebpf/internal/l7/httpparse"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/measure"
 	"netobs.local/agent/filter"
@@ -98,7 +97,7 @@ func TestTrackerConnectionLog(t *testing.T) {
 func checkSchema(t *testing.T, p lp.Point, m *measure.Measurement) {
 	t.Helper()
 	var tags []string
-	for _, tg := range p.Tags {
+	for _, tg := range m.Complete(p.Tags, nil) { // as enrich.Complete sends it
 		tags = append(tags, tg.Key)
 	}
 	types := map[string]measure.Type{}
@@ -215,21 +214,43 @@ func TestPacketRecord(t *testing.T) {
 	}
 }
 
+// exchangeLog feeds one request and its response on a fresh connection
+// and returns the L7 logs.
+func exchangeLog(req, resp []byte) []lp.Point {
+	tr := testTracker(1000)
+	in := func(p *dissect.Packet, sent bool) { tr.packet(p, 3, link{name: "eth0"}, sent, len(p.Payload), t0) }
+	A, S := dissect.ACK, dissect.SYN
+	in(seg(cli, srv, 100, 0, S, ""), true)
+	in(seg(srv, cli, 500, 101, S|A, ""), false)
+	p := seg(cli, srv, 101, 501, A, "")
+	p.Payload = req
+	in(p, true)
+	p = seg(srv, cli, 501, 101+uint32(len(req)), A, "")
+	p.Payload = resp
+	in(p, false)
+	tr.finishAll()
+	_, l7 := tr.take()
+	return l7
+}
+
+// The trace ids come from the request head's trace headers, through the
+// L7 engine's parser: W3C first, Datadog's else; nothing from a body.
 func TestTraceHeaders(t *testing.T) {
 	for _, c := range []struct{ head, trace, parent string }{
 		{"GET / HTTP/1.1\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n\r\n", "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"},
 		{"GET / HTTP/1.1\r\nX-Datadog-Trace-Id: 123\r\nx-datadog-parent-id:  456 \r\n\r\n", "123", "456"},
-		{"GET / HTTP/1.1\r\ntraceparent: 00-nothex-b7ad6b7169203331-01\r\n\r\n", "", ""},
-		{"GET / HTTP/1.1\r\nHost: a\r\n\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n", "", ""}, // in the body
+		{"GET / HTTP/1.1\r\ntraceparent: 00-nothex-b7ad6b7169203331-01\r\n\r\n", "N/A", "N/A"},
+		{"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 87\r\n\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n", "N/A", "N/A"}, // in the body
 	} {
-		tr, pa := traceHeaders([]byte(c.head))
-		if tr != c.trace || pa != c.parent {
-			t.Errorf("%q: %q %q", c.head, tr, pa)
+		l7 := exchangeLog([]byte(c.head), []byte("HTTP/1.1 204 No Content\r\n\r\n"))
+		if len(l7) != 1 || tag(l7[0], "trace_id") != c.trace || tag(l7[0], "parent_id") != c.parent {
+			t.Errorf("%q: %v", c.head, l7)
 		}
 	}
 }
 
-func FuzzHTTPSegment(f *testing.F) {
+// Whatever the payloads, the L7 log stays well formed and bounded.
+func FuzzL7Log(f *testing.F) {
 	f.Add([]byte("GET /x HTTP/1.1\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n\r\n"), []byte("HTTP/1.1 200 OK\r\n\r\n"))
 	f.Add([]byte("POST / HTTP/1.0\r\nx-datadog-trace-id: 1\r\n"), []byte("HTTP/1.0 100 Continue\r\n\r\n"))
 	// Issue 14's edges: empty lines first, other methods, path parameters,
@@ -239,77 +260,82 @@ func FuzzHTTPSegment(f *testing.F) {
 		[]byte("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r\nHTTP/1.1 207 M\r\n\r\n"))
 	f.Add([]byte("BREW /pot HTTP/1.1\r\n\r\n"), []byte("HTTP/1.1 1000 OK\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, req, resp []byte) {
-		c := newConn(connKey{}, link{}, cli, t0)
-		if exs := c.httpSegment(nil, tx, 1, 2, req, t0); len(exs) != 0 {
-			t.Fatalf("requests alone complete %+v", exs)
+		l7 := exchangeLog(req, resp)
+		if len(l7) > 64 { // twice the parser's pending bound
+
+			t.Fatalf("%d logs of one request segment", len(l7))
 		}
-		queued := len(c.http)
-		exs := c.httpSegment(nil, rx, 3, 4, resp, t0)
-		if len(exs) > queued {
-			t.Fatalf("%d exchanges for %d requests", len(exs), queued)
-		}
-		for _, ex := range exs {
-			if ex.status < 101 || ex.status > 999 || ex.status < 200 && ex.status != 101 || ex.dir != tx {
-				t.Fatalf("exchange %+v", ex)
+		for _, p := range l7 {
+			if st := fieldInt(p, "http_status_code"); st != 0 && (st < 100 || st > 999) {
+				t.Fatalf("status %d", st)
 			}
-			if strings.ContainsAny(ex.path, "?#;") || !slices.Contains(httpparse.Methods[:], ex.method) && ex.method != httpparse.MethodOther {
-				t.Fatalf("exchange %+v", ex)
-			}
-			_ = l7Point(nil, c, &ex)
-		}
-		if len(c.http) > maxPending {
-			t.Fatal("pending requests unbounded")
 		}
 	})
 }
 
-// The edges of issue 14 as netlog meets them in segments.
-func TestHTTPSegmentEdges(t *testing.T) {
+// The L7 log frames messages as httpflow does, since both come from the
+// engine's parser: a request body that starts a segment with something
+// shaped like a request line is body, not a second request.
+func TestL7LogFramesBodies(t *testing.T) {
+	tr := testTracker(1000)
+	in := func(p *dissect.Packet, sent bool) { tr.packet(p, 3, link{name: "eth0"}, sent, len(p.Payload), t0) }
+	A, S := dissect.ACK, dissect.SYN
+	head, body := "POST /upload HTTP/1.1\r\nContent-Length: 22\r\n\r\n", "GET /fake HTTP/1.1\r\n\r\n"
+	in(seg(cli, srv, 100, 0, S, ""), true)
+	in(seg(srv, cli, 500, 101, S|A, ""), false)
+	in(seg(cli, srv, 101, 501, A, head), true)
+	in(seg(cli, srv, 101+uint32(len(head)), 501, A, body), true)
+	in(seg(srv, cli, 501, 101+uint32(len(head)+len(body)), A, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), false)
+	tr.finishAll()
+	_, l7 := tr.take()
+	if len(l7) != 1 || fieldStr(l7[0], "http_path") != "/upload" || fieldInt(l7[0], "http_status_code") != 200 {
+		for _, p := range l7 {
+			t.Logf("%s %d", fieldStr(p, "http_path"), fieldInt(p, "http_status_code"))
+		}
+		t.Fatalf("%d L7 logs, want the POST alone", len(l7))
+	}
+}
+
+// The edges of issue 14 as netlog meets them in segments, now parsed by
+// the L7 engine: empty lines, any method, path parameters stripped,
+// pipelining, an interim and its final response in one segment, bad
+// status codes.
+func TestL7LogEdges(t *testing.T) {
 	type ex struct {
 		method, path string
-		status       int
-		respSeq      uint32
+		status       int64
 	}
 	for _, tc := range []struct {
 		name, req, resp string
 		want            []ex
-		pending         int
 	}{
 		{"empty line, webdav, path parameter, interim then final",
 			"\r\nPROPFIND /dav;jsessionid=SECRET HTTP/1.1\r\nDepth: 1\r\n\r\n",
 			"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 207 Multi-Status\r\nContent-Length: 0\r\n\r\n",
-			[]ex{{"PROPFIND", "/dav", 207, 3 + 25}}, 0},
+			[]ex{{"PROPFIND", "/dav", 207}}},
 		{"pipelined, unknown method, empty line between responses",
 			"GET /a?q=1 HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcBREW /c;x HTTP/1.1\r\n\r\n",
 			"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\nHTTP/1.1 418 Teapot\r\n\r\n",
-			[]ex{{"GET", "/a", 200, 3}, {"POST", "/b", 201, 3 + 40}, {"OTHER", "/c", 418, 3 + 40 + 45}}, 0},
+			[]ex{{"GET", "/a", 200}, {"POST", "/b", 201}, {"OTHER", "/c", 418}}},
 		{"response to HEAD has no body", "HEAD /h HTTP/1.1\r\n\r\nGET /g HTTP/1.1\r\n\r\n",
 			"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nHTTP/1.1 304 Not Modified\r\n\r\n",
-			[]ex{{"HEAD", "/h", 200, 3}, {"GET", "/g", 304, 3 + 38}}, 0},
-		{"cut after interim", "PUT /p HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
-			"HTTP/1.1 100 Continue\r\n\r\n", nil, 1},
-		{"four-digit status", "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 1000 OK\r\n\r\n", nil, 1},
-		{"letter after status", "GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 200X\r\n\r\n", nil, 1},
-		{"chunked body ends the walk", "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n",
-			"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n\r\n",
-			[]ex{{"GET", "/1", 200, 3}}, 1},
+			[]ex{{"HEAD", "/h", 200}, {"GET", "/g", 304}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newConn(connKey{}, link{}, cli, t0)
-			c.httpSegment(nil, tx, 1, 2, []byte(tc.req), t0)
 			var got []ex
-			for _, e := range c.httpSegment(nil, rx, 3, 4, []byte(tc.resp), t0) {
-				got = append(got, ex{e.method, e.path, e.status, e.respSeq})
+			for _, p := range exchangeLog([]byte(tc.req), []byte(tc.resp)) {
+				got = append(got, ex{fieldStr(p, "http_method"), fieldStr(p, "http_path"), fieldInt(p, "http_status_code")})
 			}
-			if !slices.Equal(got, tc.want) || len(c.http) != tc.pending {
-				t.Errorf("got %v with %d pending, want %v with %d", got, len(c.http), tc.want, tc.pending)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
 	}
-	// A traceparent after an empty line is still found.
-	c := newConn(connKey{}, link{}, cli, t0)
-	c.httpSegment(nil, tx, 1, 2, []byte("\r\n"+req), t0)
-	if len(c.http) != 1 || c.http[0].traceID != "0af7651916cd43dd8448eb211c80319c" {
-		t.Errorf("requests %+v", c.http)
+	for _, resp := range []string{"HTTP/1.1 1000 OK\r\n\r\n", "HTTP/1.1 200X\r\n\r\n", "HTTP/1.1 100 Continue\r\n\r\n"} {
+		for _, p := range exchangeLog([]byte("GET / HTTP/1.1\r\n\r\n"), []byte(resp)) {
+			if st := fieldInt(p, "http_status_code"); st != 0 {
+				t.Errorf("%q: status %d, want none", resp, st)
+			}
+		}
 	}
 }

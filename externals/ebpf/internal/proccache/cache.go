@@ -72,6 +72,7 @@ type Table struct {
 
 	mu    sync.Mutex
 	procs map[uint32]*entry
+	subs  []func(Event)
 
 	Full atomic.Uint64 // processes not cached because the table was full
 }
@@ -183,16 +184,55 @@ func (t *Table) Scan() error {
 	return nil
 }
 
-// apply updates the table with one kernel record.
+// EventKind is what happened to a process.
+type EventKind uint8
+
+const (
+	Exec EventKind = iota + 1 // the process exec'ed Info.Path
+	Exit                      // the process exited (Info.Exited, ExitCode)
+)
+
+// Event is one exec or exit the kernel reported, with what the table
+// knows of the process then.
+type Event struct {
+	Kind EventKind
+	Info Info
+}
+
+// Subscribe calls fn with every exec and exit the kernel reports, in
+// order, on the cache's reader goroutine: fn must not block (hand the
+// event to a channel). Subscribers are bash's binary discovery and, later,
+// the TLS library discovery: they see short-lived processes that a /proc
+// scan would miss.
+func (t *Table) Subscribe(fn func(Event)) {
+	t.mu.Lock()
+	t.subs = append(t.subs, fn)
+	t.mu.Unlock()
+}
+
+// apply updates the table with one kernel record and tells the
+// subscribers of execs and exits.
 func (t *Table) apply(ev *event, now time.Time) {
+	pub, subs := t.applyLocked(ev, now)
+	if pub.Kind != 0 {
+		for _, fn := range subs {
+			fn(pub)
+		}
+	}
+}
+
+func (t *Table) applyLocked(ev *event, now time.Time) (pub Event, subs []func(Event)) {
 	k := &ev.task
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	subs = t.subs
 	switch {
 	case ev.exec != nil:
 		x := ev.exec
-		t.put(&entry{Info: Info{Pid: k.Pid, PPid: k.Ppid, Comm: x.comm, Path: x.path, Args: x.args,
-			ArgsCut: x.argsCut, UID: x.uid, Start: time.Duration(k.StartNs), ContainerID: ContainerID(x.cgroup)}})
+		e := &entry{Info: Info{Pid: k.Pid, PPid: k.Ppid, Comm: x.comm, Path: x.path, Args: x.args,
+			ArgsCut: x.argsCut, UID: x.uid, Start: time.Duration(k.StartNs), ContainerID: ContainerID(x.cgroup)}}
+		t.put(e)
+		pub = Event{Kind: Exec, Info: e.Info}
 	case processProcEventType(k.Type) == processProcEventTypeEVENT_PROC_FORK:
 		child := &entry{Info: Info{Pid: k.Pid, PPid: k.Ppid, Start: time.Duration(k.StartNs)}, partial: true}
 		if p := t.procs[k.Ppid]; p != nil { // a fork runs the parent's image
@@ -201,10 +241,13 @@ func (t *Table) apply(ev *event, now time.Time) {
 		}
 		t.put(child)
 	case processProcEventType(k.Type) == processProcEventTypeEVENT_PROC_EXIT:
+		pub = Event{Kind: Exit, Info: Info{Pid: k.Pid, PPid: k.Ppid, Exited: true, ExitCode: k.ExitCode}}
 		if e := t.procs[k.Pid]; e != nil {
 			e.Exited, e.ExitCode, e.gone = true, k.ExitCode, now
+			pub.Info = e.Info
 		}
 	}
+	return pub, subs
 }
 
 // put stores e, making room by dropping exited processes first.

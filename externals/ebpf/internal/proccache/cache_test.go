@@ -20,6 +20,8 @@ func TestTableEvents(t *testing.T) {
 	task := func(typ processProcEventType, pid, ppid uint32) *event {
 		return &event{task: processTaskEvent{Type: uint32(typ), Pid: pid, Ppid: ppid, ExitCode: 9}}
 	}
+	var seen []Event
+	tb.Subscribe(func(e Event) { seen = append(seen, e) })
 	tb.apply(exec(10, 1, "/bin/bash", "bash"), now)
 	tb.apply(task(processProcEventTypeEVENT_PROC_FORK, 11, 10), now)
 	if info, ok := tb.Lookup(11); !ok || info.Path != "/bin/bash" || info.PPid != 10 || info.UID != 7 {
@@ -30,6 +32,11 @@ func TestTableEvents(t *testing.T) {
 	info, ok := tb.Lookup(11)
 	if !ok || info.Path != "/usr/bin/curl" || !info.Exited || info.ExitCode != 9 || info.Cmdline() != "curl -s" {
 		t.Fatalf("exited child: %+v %v", info, ok)
+	}
+	// Subscribers see the execs and the exit, not the fork.
+	if len(seen) != 3 || seen[0].Kind != Exec || seen[0].Info.Path != "/bin/bash" || seen[1].Kind != Exec ||
+		seen[1].Info.Pid != 11 || seen[2].Kind != Exit || seen[2].Info.Path != "/usr/bin/curl" || seen[2].Info.ExitCode != 9 {
+		t.Fatalf("subscriber saw %+v", seen)
 	}
 	tb.Sweep(now.Add(5 * time.Second))
 	if _, ok := tb.Lookup(11); !ok {

@@ -49,7 +49,7 @@ func workload(rounds int) []l7.Event {
 // the bytes once.
 func BenchmarkPipeline(b *testing.B) {
 	evs := workload(200)
-	c := New(Config{HTTP: true, DNS: true})
+	c := New(Config{Enabled: []string{"http", "dns"}})
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()

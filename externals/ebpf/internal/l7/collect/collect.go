@@ -1,19 +1,22 @@
-// Package collect wires the L7 path together for the collector: capture
-// events go through a stream.Tracker into the httpflow and dnsflow
-// aggregators, and DNS answers fill the domain cache that netflow and
-// httpflow use for dst_domain. It is the one type the BPF side talks to.
+// Package collect is the L7 engine, shared by every source of payload
+// (netflow's socket capture, netlog's packets, later TLS uprobes): events
+// go through a stream.Tracker, whose registered protocols (l7/protocols)
+// turn them into exchanges; every exchange goes through one Sink that fans
+// out to the protocols' aggregators, to the domain cache that netflow and
+// httpflow use for dst_domain, and to any other subscriber.
 package collect
 
 import (
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"netobs.local/agent/externals/ebpf/internal/flowtags"
 	"netobs.local/agent/externals/ebpf/internal/l7"
-	"netobs.local/agent/externals/ebpf/internal/l7/dnsflow"
 	"netobs.local/agent/externals/ebpf/internal/l7/domains"
-	"netobs.local/agent/externals/ebpf/internal/l7/httpflow"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
+	"netobs.local/agent/externals/ebpf/internal/l7/protocols"
 	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 )
@@ -21,9 +24,13 @@ import (
 // Config configures a Collector. Zero fields take defaults.
 type Config struct {
 	Stream stream.Config
-	// HTTP turns httpflow on (l7net_enabled = ["httpflow"]), DNS dnsflow
-	// and the domain cache it fills (--dnsflow).
-	HTTP, DNS bool
+	// Protocols are those the engine may parse: the registry
+	// (protocols.Default) unless set.
+	Protocols []stream.Protocol
+	// Enabled names the protocols parsed and aggregated into their
+	// measurements ("http" is httpflow, l7net_enabled = ["httpflow"];
+	// "dns" dnsflow, --dnsflow, and the domain cache it fills).
+	Enabled []string
 	// MaxSeries bounds each measurement's series per interval.
 	MaxSeries int
 	// DomainCacheSize bounds the address-to-domain cache (default 8192).
@@ -31,16 +38,24 @@ type Config struct {
 	// Tags builds connection tags; default FlowTags with the usual
 	// ephemeral port start 32768.
 	Tags l7.TagFunc
+	// Stage selects and enriches the aggregators' series at flush; nil
+	// observes every process.
+	Stage l7.Stage
 }
 
-// Collector is safe for concurrent use: the reader goroutine calls Handle,
-// a ticker calls Advance and Flush.
+// Collector is the L7 engine. It is safe for concurrent use: readers of
+// every source call Handle, a ticker calls Advance and Flush.
 type Collector struct {
 	mu      sync.Mutex
 	tracker *stream.Tracker
-	http    *httpflow.Aggregator // nil when httpflow is off
-	dns     *dnsflow.Aggregator  // nil when dnsflow is off
+	sink    Sink
+	aggs    []aggregator // in the order of the protocols
 	domains *domains.Cache
+}
+
+type aggregator struct {
+	name string
+	stream.Aggregator
 }
 
 // New returns a Collector.
@@ -51,15 +66,42 @@ func New(cfg Config) *Collector {
 	if cfg.DomainCacheSize <= 0 {
 		cfg.DomainCacheSize = 8192
 	}
+	if cfg.Protocols == nil {
+		cfg.Protocols = protocols.Default()
+	}
 	c := &Collector{domains: domains.New(cfg.DomainCacheSize)}
-	if cfg.DNS {
-		c.dns = dnsflow.New(dnsflow.Config{Tags: cfg.Tags, MaxSeries: cfg.MaxSeries})
+	cfg.Stream.Protocols = nil
+	for _, p := range cfg.Protocols {
+		if !slices.Contains(cfg.Enabled, p.Name) {
+			continue
+		}
+		cfg.Stream.Protocols = append(cfg.Stream.Protocols, p)
+		if p.Aggregate != nil {
+			a := p.Aggregate(stream.AggregateConfig{Tags: cfg.Tags, Domains: c.domains, MaxSeries: cfg.MaxSeries, Stage: cfg.Stage})
+			c.aggs = append(c.aggs, aggregator{p.Name, a})
+			c.sink.Subscribe(p.Name, a.Add)
+		}
 	}
-	if cfg.HTTP {
-		c.http = httpflow.New(httpflow.Config{Tags: cfg.Tags, Domains: c.domains, MaxSeries: cfg.MaxSeries})
+	if slices.Contains(cfg.Enabled, dns.Name) {
+		c.sink.Subscribe(dns.Name, c.learnDomains)
 	}
-	c.tracker = stream.New(cfg.Stream, (*sink)(c))
+	c.tracker = stream.New(cfg.Stream, &c.sink)
 	return c
+}
+
+// learnDomains fills the domain cache from DNS answers.
+func (c *Collector) learnDomains(r l7.Record) {
+	if x, ok := r.(*l7.DNSExchange); ok && x.NAnswers > 0 {
+		c.domains.Add(x.Name, x.Answers[:x.NAnswers]...)
+	}
+}
+
+// Subscribe adds a consumer of the records of protocol proto ("" for
+// every protocol), called with the Collector's lock held.
+func (c *Collector) Subscribe(proto string, fn func(l7.Record)) {
+	c.mu.Lock()
+	c.sink.Subscribe(proto, fn)
+	c.mu.Unlock()
 }
 
 // FlowTags adapts flowtags to l7.TagFunc, adding pid and process_name.
@@ -95,16 +137,13 @@ func (c *Collector) Advance(nowNs uint64) {
 	c.mu.Unlock()
 }
 
-// Flush returns the interval's httpflow and dnsflow points stamped t.
+// Flush returns the interval's points of every enabled protocol, stamped t.
 func (c *Collector) Flush(t time.Time) []lp.Point {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var pts []lp.Point
-	if c.dns != nil {
-		pts = c.dns.Flush(t)
-	}
-	if c.http != nil {
-		pts = append(pts, c.http.Flush(t)...)
+	for _, a := range c.aggs {
+		pts = append(pts, a.Flush(t)...)
 	}
 	return pts
 }
@@ -115,38 +154,17 @@ func (c *Collector) Domains() *domains.Cache { return c.domains }
 // Stats are the stream counters plus the series overflows.
 type Stats struct {
 	stream.Stats
-	HTTPSeriesOverflow, DNSSeriesOverflow uint64
+	// SeriesOverflow counts by protocol the records dropped at MaxSeries.
+	SeriesOverflow map[string]uint64
 }
 
 // Stats returns the counters.
 func (c *Collector) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := Stats{Stats: c.tracker.Stats()}
-	if c.dns != nil {
-		s.DNSSeriesOverflow = c.dns.Overflow()
-	}
-	if c.http != nil {
-		s.HTTPSeriesOverflow = c.http.Overflow()
+	s := Stats{Stats: c.tracker.Stats(), SeriesOverflow: map[string]uint64{}}
+	for _, a := range c.aggs {
+		s.SeriesOverflow[a.name] += a.Overflow()
 	}
 	return s
-}
-
-// sink routes the tracker's exchanges; the Collector's lock is held.
-type sink Collector
-
-func (s *sink) HTTP(x *l7.HTTPExchange) {
-	if s.http != nil {
-		s.http.HTTP(x)
-	}
-}
-
-func (s *sink) DNS(x *l7.DNSExchange) {
-	if s.dns == nil {
-		return // DNS over TCP, seen by httpflow's capture of every TCP socket
-	}
-	if x.NAnswers > 0 {
-		s.domains.Add(x.Name, x.Answers[:x.NAnswers]...)
-	}
-	s.dns.DNS(x)
 }

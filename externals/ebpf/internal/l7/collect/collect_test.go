@@ -54,7 +54,7 @@ func exchange(c *Collector, clock *uint64, id uint64, srv netip.AddrPort, req, r
 }
 
 func TestHTTPFlowCountsEqualTruth(t *testing.T) {
-	c := New(Config{HTTP: true})
+	c := New(Config{Enabled: []string{"http"}})
 	var clock uint64
 	truth := map[string]int{"/index.html 200": 7, "/moved 301": 3, "/missing 404": 5, "/fail 500": 2, "/echo 200": 4}
 	reqs := map[string][2]string{
@@ -102,7 +102,7 @@ func TestHTTPFlowCountsEqualTruth(t *testing.T) {
 }
 
 func TestDNSFlowAndDomains(t *testing.T) {
-	c := New(Config{HTTP: true, DNS: true, Stream: streamConfig()})
+	c := New(Config{Enabled: []string{"http", "dns"}, Stream: streamConfig()})
 	var clock uint64
 	resolver := netip.MustParseAddrPort("127.0.0.1:53")
 	dig := conn{c, &clock, 1, l7.UDP, 4242, "dig", netip.MustParseAddrPort("127.0.0.1:50000"), resolver}
@@ -171,12 +171,12 @@ func TestHTTPOffAndOverflow(t *testing.T) {
 	if pts := c.Flush(time.Unix(1, 0)); len(pts) != 0 {
 		t.Fatalf("httpflow off, got %d points", len(pts))
 	}
-	c = New(Config{HTTP: true, MaxSeries: 2})
+	c = New(Config{Enabled: []string{"http"}, MaxSeries: 2})
 	for i := uint64(1); i <= 3; i++ {
 		req := strings.Replace(recorded.MovedRequest, "/moved", fmt.Sprint("/p", i), 1)
 		exchange(c, &clock, i, server, req, recorded.MovedResponse)
 	}
-	if pts, st := c.Flush(time.Unix(1, 0)), c.Stats(); len(pts) != 2 || st.HTTPSeriesOverflow != 4 {
+	if pts, st := c.Flush(time.Unix(1, 0)), c.Stats(); len(pts) != 2 || st.SeriesOverflow["http"] != 4 {
 		t.Fatalf("%d points, stats %+v", len(pts), st)
 	}
 }
@@ -207,7 +207,7 @@ func checkSchema(t *testing.T, p *lp.Point) {
 		t.Fatalf("undeclared measurement %s", p.Name)
 	}
 	var tags []string
-	for _, tg := range p.Tags {
+	for _, tg := range m.Complete(p.Tags, nil) { // as enrich.Complete sends it
 		tags = append(tags, tg.Key)
 	}
 	types := map[string]measure.Type{}
@@ -225,7 +225,7 @@ func checkSchema(t *testing.T, p *lp.Point) {
 // With dnsflow off, DNS over TCP that httpflow's capture of every TCP
 // socket sees is dropped: no dnsflow point, no domain, and httpflow goes on.
 func TestDNSOff(t *testing.T) {
-	c := New(Config{HTTP: true, Stream: streamConfig()})
+	c := New(Config{Enabled: []string{"http"}, Stream: streamConfig()})
 	var clock uint64
 	shop := netip.MustParseAddr("192.0.2.7")
 	tcp := conn{c, &clock, 2, l7.TCP, 4243, "dig", netip.MustParseAddrPort("127.0.0.1:50001"), netip.MustParseAddrPort("127.0.0.1:53")}
@@ -242,7 +242,7 @@ func TestDNSOff(t *testing.T) {
 	if len(names) != 2 || names[0] != "httpflow" || names[1] != "httpflow" {
 		t.Errorf("points %v, want httpflow of both sides only", names)
 	}
-	if st := c.Stats(); st.DNSSeriesOverflow != 0 {
+	if st := c.Stats(); st.SeriesOverflow["dns"] != 0 {
 		t.Errorf("stats %+v", st)
 	}
 }

@@ -17,6 +17,7 @@ type Interner struct {
 	byConn map[l7.ConnInfo]int32
 	bySig  map[string]int32
 	sets   [][]lp.Tag
+	firsts []l7.ConnInfo // the first connection of each set
 	buf    []lp.Tag
 	sig    []byte
 }
@@ -45,6 +46,7 @@ func (in *Interner) ID(c l7.ConnInfo) int32 {
 		}
 		id = int32(len(in.sets))
 		in.sets = append(in.sets, append([]lp.Tag(nil), in.buf...))
+		in.firsts = append(in.firsts, c)
 		in.bySig[string(in.sig)] = id
 	}
 	if len(in.byConn) < in.max {
@@ -56,12 +58,18 @@ func (in *Interner) ID(c l7.ConnInfo) int32 {
 // Tags returns the tags of id; the caller must not modify them.
 func (in *Interner) Tags(id int32) []lp.Tag { return in.sets[id] }
 
+// Conn returns the first connection whose tags are id's. Every connection
+// of a set has its pid and endpoints' tags, so it stands for all of them
+// in the enrichment and selection stage.
+func (in *Interner) Conn(id int32) l7.ConnInfo { return in.firsts[id] }
+
 // Reset forgets everything, at the end of an interval.
 func (in *Interner) Reset() {
 	clear(in.byConn)
 	clear(in.bySig)
 	clear(in.sets)
 	in.sets = in.sets[:0]
+	in.firsts = in.firsts[:0]
 }
 
 // Series is one interval's bounded table of the series of a measurement:
@@ -116,10 +124,10 @@ func (s *Series[K, S]) Overflow() uint64 { return s.overflow }
 func (s *Series[K, S]) Len() int { return len(s.m) }
 
 // Flush calls fn for every series with its connection tags (not to be
-// modified), then starts a new interval.
-func (s *Series[K, S]) Flush(fn func(tags []lp.Tag, k K, st *S)) {
+// modified) and a connection they stand for, then starts a new interval.
+func (s *Series[K, S]) Flush(fn func(tags []lp.Tag, c l7.ConnInfo, k K, st *S)) {
 	for sk, st := range s.m {
-		fn(s.conns.Tags(sk.conn), sk.k, st)
+		fn(s.conns.Tags(sk.conn), s.conns.Conn(sk.conn), sk.k, st)
 	}
 	clear(s.m)
 	s.conns.Reset()

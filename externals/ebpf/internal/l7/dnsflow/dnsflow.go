@@ -19,6 +19,8 @@ type Config struct {
 	// MaxSeries bounds the series per interval (default 10000); queries of
 	// further series are counted in Overflow.
 	MaxSeries int
+	// Stage, if set, selects and enriches each series at flush.
+	Stage l7.Stage
 }
 
 type key struct {
@@ -30,12 +32,13 @@ type stats struct{ count, latencySum, latencyMax uint64 }
 
 // Aggregator sums exchanges until Flush. Not safe for concurrent use.
 type Aggregator struct {
+	cfg    Config
 	series *conntags.Series[key, stats]
 }
 
 // New returns an Aggregator.
 func New(cfg Config) *Aggregator {
-	return &Aggregator{series: conntags.NewSeries[key, stats](cfg.Tags, cfg.MaxSeries)}
+	return &Aggregator{cfg: cfg, series: conntags.NewSeries[key, stats](cfg.Tags, cfg.MaxSeries)}
 }
 
 // DNS adds one exchange.
@@ -55,8 +58,14 @@ func (a *Aggregator) Overflow() uint64 { return a.series.Overflow() }
 // Flush returns the interval's points stamped t and starts a new interval.
 func (a *Aggregator) Flush(t time.Time) []lp.Point {
 	pts := make([]lp.Point, 0, a.series.Len())
-	a.series.Flush(func(conn []lp.Tag, k key, s *stats) {
-		tags := append(make([]lp.Tag, 0, 24), conn...)
+	a.series.Flush(func(conn []lp.Tag, c l7.ConnInfo, k key, s *stats) {
+		if a.cfg.Stage != nil && !a.cfg.Stage.Observe(c.Pid) {
+			return
+		}
+		tags := append(make([]lp.Tag, 0, 32), conn...)
+		if a.cfg.Stage != nil {
+			tags = a.cfg.Stage.Enrich(tags, c)
+		}
 		tags = append(tags, lp.Tag{Key: "source", Value: measure.Dnsflow.Name}, lp.Tag{Key: "dst_domain", Value: k.name})
 		pts = append(pts, lp.Point{
 			Name: measure.Dnsflow.Name,
@@ -71,4 +80,11 @@ func (a *Aggregator) Flush(t time.Time) []lp.Point {
 		})
 	})
 	return pts
+}
+
+// Add adds one record: the DNS exchanges of the sink (stream.Aggregator).
+func (a *Aggregator) Add(r l7.Record) {
+	if x, ok := r.(*l7.DNSExchange); ok {
+		a.DNS(x)
+	}
 }

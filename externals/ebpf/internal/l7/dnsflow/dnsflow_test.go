@@ -18,11 +18,11 @@ func TestMeanMaxAndGrouping(t *testing.T) {
 	a := New(Config{Tags: byPort, MaxSeries: 3})
 	conn := l7.ConnInfo{Remote: netip.MustParseAddrPort("127.0.0.1:53")}
 	for _, x := range []l7.DNSExchange{
-		{Conn: conn, Name: "a.example", RCode: 0, LatencyNs: 100},
-		{Conn: conn, Name: "a.example", RCode: 0, LatencyNs: 300},
-		{Conn: conn, Name: "a.example", RCode: 3, LatencyNs: 50},
-		{Conn: conn, Name: "b.example", RCode: -1, LatencyNs: 5e9},
-		{Conn: conn, Name: "c.example", RCode: 0, LatencyNs: 1}, // a fourth series: overflow
+		{Exchange: l7.Exchange{Conn: conn}, Name: "a.example", RCode: 0, LatencyNs: 100},
+		{Exchange: l7.Exchange{Conn: conn}, Name: "a.example", RCode: 0, LatencyNs: 300},
+		{Exchange: l7.Exchange{Conn: conn}, Name: "a.example", RCode: 3, LatencyNs: 50},
+		{Exchange: l7.Exchange{Conn: conn}, Name: "b.example", RCode: -1, LatencyNs: 5e9},
+		{Exchange: l7.Exchange{Conn: conn}, Name: "c.example", RCode: 0, LatencyNs: 1}, // a fourth series: overflow
 	} {
 		a.DNS(&x)
 	}

@@ -29,6 +29,8 @@ type Config struct {
 	// MaxSeries bounds the series per interval (default 10000); exchanges
 	// of further series are counted in Overflow.
 	MaxSeries int
+	// Stage, if set, selects and enriches each series at flush.
+	Stage l7.Stage
 }
 
 type key struct {
@@ -54,7 +56,7 @@ func New(cfg Config) *Aggregator {
 	return &Aggregator{cfg: cfg, series: conntags.NewSeries[key, stats](cfg.Tags, cfg.MaxSeries)}
 }
 
-// HTTP adds one exchange (it makes the Aggregator a stream.Sink half).
+// HTTP adds one exchange.
 func (a *Aggregator) HTTP(x *l7.HTTPExchange) {
 	s, created := a.series.Get(x.Conn, key{x.Method, x.Path, x.Version, x.Status, x.PathTruncated})
 	if s == nil {
@@ -75,8 +77,14 @@ func (a *Aggregator) Overflow() uint64 { return a.series.Overflow() }
 // Flush returns the interval's points stamped t and starts a new interval.
 func (a *Aggregator) Flush(t time.Time) []lp.Point {
 	pts := make([]lp.Point, 0, a.series.Len())
-	a.series.Flush(func(conn []lp.Tag, k key, s *stats) {
-		tags := append(make([]lp.Tag, 0, 32), conn...)
+	a.series.Flush(func(conn []lp.Tag, c l7.ConnInfo, k key, s *stats) {
+		if a.cfg.Stage != nil && !a.cfg.Stage.Observe(c.Pid) {
+			return
+		}
+		tags := append(make([]lp.Tag, 0, 40), conn...)
+		if a.cfg.Stage != nil {
+			tags = a.cfg.Stage.Enrich(tags, c)
+		}
 		tags = append(tags, lp.Tag{Key: "source", Value: measure.Httpflow.Name},
 			lp.Tag{Key: "dst_domain", Value: a.name(s.remote)},
 			lp.Tag{Key: "server_domain", Value: a.name(s.server)})
@@ -107,4 +115,11 @@ func (a *Aggregator) name(addr netip.Addr) string {
 	}
 	n, _ := a.cfg.Domains.Lookup(addr)
 	return n
+}
+
+// Add adds one record: the HTTP exchanges of the sink (stream.Aggregator).
+func (a *Aggregator) Add(r l7.Record) {
+	if x, ok := r.(*l7.HTTPExchange); ok && !x.Unanswered {
+		a.HTTP(x)
+	}
 }

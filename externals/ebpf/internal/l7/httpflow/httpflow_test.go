@@ -30,8 +30,8 @@ func TestAggregate(t *testing.T) {
 	a := New(Config{Tags: perConn(true), Domains: names{srv.Addr(): "api.example"}})
 	for i, lat := range []uint64{100, 200, 600} {
 		a.HTTP(&l7.HTTPExchange{
-			Conn:   l7.ConnInfo{Local: netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(40000+i)), Remote: srv, Outgoing: true},
-			Method: "GET", Path: "/a", Version: "1.1", Status: 200, LatencyNs: lat, BytesRead: 10, BytesWritten: 3,
+			Exchange: l7.Exchange{Conn: l7.ConnInfo{Local: netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(40000+i)), Remote: srv, Outgoing: true}},
+			Method:   "GET", Path: "/a", Version: "1.1", Status: 200, LatencyNs: lat, BytesRead: 10, BytesWritten: 3,
 		})
 	}
 	pts := a.Flush(time.Unix(1, 0))
@@ -57,7 +57,7 @@ func TestAggregate(t *testing.T) {
 
 	b := New(Config{Tags: perConn(false), MaxSeries: 2})
 	for i := 0; i < 3; i++ {
-		b.HTTP(&l7.HTTPExchange{Conn: l7.ConnInfo{Local: netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(40000+i))}, Method: "GET", Path: "/"})
+		b.HTTP(&l7.HTTPExchange{Exchange: l7.Exchange{Conn: l7.ConnInfo{Local: netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(40000+i))}}, Method: "GET", Path: "/"})
 	}
 	if n := len(b.Flush(time.Unix(1, 0))); n != 2 || b.Overflow() != 1 {
 		t.Errorf("%d points, overflow %d", n, b.Overflow())

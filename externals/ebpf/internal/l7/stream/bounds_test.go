@@ -1,4 +1,4 @@
-package stream
+package stream_test
 
 import (
 	"testing"
@@ -8,11 +8,12 @@ import (
 
 	"netobs.local/agent/externals/ebpf/internal/l7"
 	"netobs.local/agent/externals/ebpf/internal/l7/internal/dnswire"
+	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 )
 
 func TestMaxSockets(t *testing.T) {
 	var rec recorder
-	tr := New(Config{MaxSockets: 2}, &rec)
+	tr := newTracker(stream.Config{MaxSockets: 2}, &rec)
 	for id := uint64(1); id <= 3; id++ {
 		newSock(t, tr, id, clientAddr, serverAddr).send(pairs[0].req)
 	}
@@ -23,7 +24,7 @@ func TestMaxSockets(t *testing.T) {
 
 func TestMaxPending(t *testing.T) {
 	var rec recorder
-	tr := New(Config{MaxPending: 2}, &rec)
+	tr := newTracker(stream.Config{MaxPending: 2}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	for i := 0; i < 3; i++ {
 		c.send(pairs[i].req)
@@ -44,7 +45,7 @@ func TestMaxPending(t *testing.T) {
 
 func TestIdleEviction(t *testing.T) {
 	var rec recorder
-	tr := New(Config{IdleTimeout: time.Second}, &rec)
+	tr := newTracker(stream.Config{IdleTimeout: time.Second}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	c.send("GET /stream HTTP/1.1\r\n\r\n")
 	c.recv("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")

@@ -1,9 +1,10 @@
-// Package stream turns capture events into HTTP and DNS exchanges. It keeps
-// per-socket state: the detected protocol, which end is the client, the
-// requests awaiting responses (keep-alive and pipelining), how much of the
-// current message body is still to come, and heads split across events. A
-// connection first seen mid-stream is picked up at its next message head.
-// Every structure is bounded; whatever does not fit is counted in Stats.
+// Package stream turns capture events into exchanges. It keeps per-socket
+// state, keyed by (socket id, source), and decides each socket's protocol
+// from its first events among the registered Protocols (protocol.go); the
+// protocol's Conn then parses the socket's events and matches requests to
+// responses. The protocols live in their own folders (l7/proto/...), listed
+// in l7/protocols. Every structure is bounded; whatever does not fit is
+// counted in Stats.
 //
 // A Tracker is not safe for concurrent use: one goroutine (the ring buffer
 // reader) owns it.
@@ -34,15 +35,25 @@ type Config struct {
 	// enough to wait out the body of a large response on a connection
 	// observed mid-stream.
 	UndecidedEvents int
-	// DNSPorts are ports on which UDP and TCP traffic is read as DNS
-	// (default 53). A query shaped exactly like a stub resolver's is
-	// recognized on any port.
-	DNSPorts []uint16
+	// Protocols are the protocols parsed, in detection order (the first
+	// Yes wins); l7/protocols.Default() lists the registered ones.
+	Protocols []Protocol
+	// Ports overrides a protocol's port hints by its name: for DNS, the
+	// ports on which UDP and TCP traffic is read as DNS (default 53; a
+	// query shaped exactly like a stub resolver's is recognized on any
+	// port).
+	Ports map[string][]uint16
+	// Headers are the request headers (lower-case names) whose values a
+	// later stage asks for (the trace headers, for netlog and tracing);
+	// Authorization, Cookie and their kin are never copied.
+	Headers []string
 	// MaxInterned bounds the interned paths and names (default 8192).
 	MaxInterned int
-	// Ignore is called once for a socket classified as a protocol we do not
-	// parse, so that the kernel side stops capturing it. May be nil.
-	Ignore func(sockID uint64)
+	// Verdict is called once when a socket is classified: with
+	// l7.VerdictIgnore for a protocol we do not parse, so that its source
+	// stops capturing it, or l7.VerdictParse plus the index of its protocol
+	// in Protocols. May be nil.
+	Verdict func(sockID uint64, src l7.Source, v l7.Verdict)
 }
 
 func (c *Config) setDefaults() {
@@ -61,17 +72,18 @@ func (c *Config) setDefaults() {
 	if c.DNSTimeout <= 0 {
 		c.DNSTimeout = 5 * time.Second
 	}
-	if len(c.DNSPorts) == 0 {
-		c.DNSPorts = []uint16{53}
-	}
 }
 
-// Sink receives finished exchanges. The pointers are valid only during the
-// call.
+// Sink receives finished exchanges of every protocol. The record is valid
+// only during the call.
 type Sink interface {
-	HTTP(*l7.HTTPExchange)
-	DNS(*l7.DNSExchange)
+	Record(l7.Record)
 }
+
+// SinkFunc adapts a function to Sink.
+type SinkFunc func(l7.Record)
+
+func (f SinkFunc) Record(x l7.Record) { f(x) }
 
 // Stats counts what the Tracker did and what it had to drop.
 type Stats struct {

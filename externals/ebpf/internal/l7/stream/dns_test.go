@@ -1,4 +1,4 @@
-package stream
+package stream_test
 
 import (
 	"net/netip"
@@ -9,6 +9,7 @@ import (
 
 	"netobs.local/agent/externals/ebpf/internal/l7"
 	"netobs.local/agent/externals/ebpf/internal/l7/internal/dnswire"
+	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 )
 
 var (
@@ -17,7 +18,7 @@ var (
 	answer   = netip.MustParseAddr("192.0.2.7")
 )
 
-func dnsSock(t *testing.T, tr *Tracker, id uint64, proto l7.Proto, local, remote netip.AddrPort) *sock {
+func dnsSock(t *testing.T, tr *stream.Tracker, id uint64, proto l7.Proto, local, remote netip.AddrPort) *sock {
 	s := newSock(t, tr, id, local, remote)
 	s.proto, s.comm = proto, "dig"
 	return s
@@ -25,7 +26,7 @@ func dnsSock(t *testing.T, tr *Tracker, id uint64, proto l7.Proto, local, remote
 
 func TestDNSUDPBothSides(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	dig := dnsSock(t, tr, 1, l7.UDP, stub, resolver)
 	srv := dnsSock(t, tr, 2, l7.UDP, resolver, stub)
 	q := dnswire.Query(0x1234, "Exists.Example.", dnsmessage.TypeA)
@@ -56,7 +57,7 @@ func TestDNSUDPBothSides(t *testing.T) {
 
 func TestDNSTimeout(t *testing.T) {
 	var rec recorder
-	tr := New(Config{DNSTimeout: 2 * time.Second}, &rec)
+	tr := newTracker(stream.Config{DNSTimeout: 2 * time.Second}, &rec)
 	dig := dnsSock(t, tr, 1, l7.UDP, stub, resolver)
 	dig.sendB(dnswire.Query(9, "silent.example.", dnsmessage.TypeA))
 	tr.Advance(dig.now + uint64(time.Second))
@@ -81,7 +82,7 @@ func TestDNSTCPSplit(t *testing.T) {
 	r := dnswire.Framed(dnswire.Response(5, "tcp.example.", dnsmessage.RCodeSuccess, false, answer))
 	for cut := 1; cut < len(r); cut++ {
 		var rec recorder
-		tr := New(Config{}, &rec)
+		tr := newTracker(stream.Config{}, &rec)
 		dig := dnsSock(t, tr, 1, l7.TCP, stub, resolver)
 		dig.sendB(q[:2])
 		dig.sendB(q[2:])
@@ -97,7 +98,7 @@ func TestDNSTCPSplit(t *testing.T) {
 // query; an unconnected server socket matches answers by peer.
 func TestDNSOtherPortManyPeers(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	srvAddr := netip.MustParseAddrPort("127.0.0.1:5353")
 	a, b := netip.MustParseAddrPort("127.0.0.1:40001"), netip.MustParseAddrPort("127.0.0.1:40002")
 	srv := dnsSock(t, tr, 1, l7.UDP, srvAddr, a)
@@ -120,7 +121,7 @@ func TestDNSTCPOtherPort(t *testing.T) {
 	r := dnswire.Framed(dnswire.Response(9, "tcp.example.", dnsmessage.RCodeNameError, false))
 	srvAddr := netip.MustParseAddrPort("127.0.0.1:5353")
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	dig := dnsSock(t, tr, 1, l7.TCP, stub, srvAddr)
 	srv := dnsSock(t, tr, 2, l7.TCP, srvAddr, stub)
 	dig.sendB(q)
@@ -138,7 +139,7 @@ func TestDNSTCPOtherPort(t *testing.T) {
 		}
 	}
 	// A length-shaped first event that is not followed by a query is not DNS.
-	tr = New(Config{}, &rec)
+	tr = newTracker(stream.Config{}, &rec)
 	other := dnsSock(t, tr, 3, l7.TCP, stub, srvAddr)
 	other.sendB([]byte{0, 5})
 	other.sendB([]byte("hello"))
@@ -152,7 +153,7 @@ func TestDNSTCPOtherPort(t *testing.T) {
 // names it; queries with a known peer still match only their own.
 func TestDNSQueryOfUnknownSender(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	srvAddr := netip.MustParseAddrPort("127.0.0.1:5353")
 	a := netip.MustParseAddrPort("127.0.0.1:40001")
 	srv := dnsSock(t, tr, 1, l7.UDP, srvAddr, netip.AddrPortFrom(netip.IPv4Unspecified(), 0))

@@ -1,4 +1,4 @@
-package stream
+package stream_test
 
 import (
 	"net/netip"
@@ -10,6 +10,7 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/l7"
 	"netobs.local/agent/externals/ebpf/internal/l7/internal/dnswire"
 	"netobs.local/agent/externals/ebpf/internal/l7/internal/recorded"
+	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 )
 
 // fragments seed events with real protocol bytes, so the fuzzer reaches
@@ -37,8 +38,8 @@ func FuzzTracker(f *testing.F) {
 	f.Add([]byte("\x00\x05GET /\x10\x10 HTTP/1.1\r\n\r\n\x30\x88\x08\x89"))
 	f.Add([]byte{0x0c, 0x89, 0x1d, 0x89, 0x02, 0x8b, 0x13, 0x8b})
 	f.Fuzz(func(t *testing.T, in []byte) {
-		cfg := Config{MaxSockets: 3, MaxPending: 2, UndecidedEvents: 4, MaxInterned: 8, IdleTimeout: time.Millisecond}
-		tr := New(cfg, &countingSink{})
+		cfg := stream.Config{MaxSockets: 3, MaxPending: 2, UndecidedEvents: 4, MaxInterned: 8, IdleTimeout: time.Millisecond}
+		tr := newTracker(cfg, &countingSink{})
 		var now uint64
 		for len(in) >= 2 {
 			ctl, n := in[0], in[1]
@@ -61,7 +62,9 @@ func FuzzTracker(f *testing.F) {
 			if ctl == 0xff {
 				tr.Advance(now + uint64(time.Second))
 			}
-			checkBounds(t, tr)
+			if err := tr.CheckBounds(); err != nil {
+				t.Fatal(err)
+			}
 		}
 		tr.Advance(now + uint64(time.Hour))
 		if st := tr.Stats(); st.Sockets != 0 {
@@ -70,29 +73,18 @@ func FuzzTracker(f *testing.F) {
 	})
 }
 
-func checkBounds(t *testing.T, tr *Tracker) {
-	if len(tr.socks) > tr.cfg.MaxSockets || len(tr.names.m) > tr.cfg.MaxInterned {
-		t.Fatalf("%d sockets, %d names", len(tr.socks), len(tr.names.m))
-	}
-	for _, s := range tr.socks {
-		if s.http != nil && (len(s.http.queue) > tr.cfg.MaxPending || len(s.http.req.carry) > maxCarry || len(s.http.resp.carry) > maxCarry) {
-			t.Fatalf("http state over bounds")
-		}
-		if s.dns != nil && len(s.dns.pending) > tr.cfg.MaxPending {
-			t.Fatalf("dns state over bounds")
-		}
-		if len(s.early) > maxCarry {
-			t.Fatalf("early bytes over bounds")
-		}
-	}
-}
-
 type countingSink struct{ http, dns int }
 
-func (c *countingSink) HTTP(x *l7.HTTPExchange) {
-	if x.Method == "" {
-		panic("exchange without method")
+func (c *countingSink) Record(r l7.Record) {
+	switch x := r.(type) {
+	case *l7.HTTPExchange:
+		if x.Method == "" {
+			panic("exchange without method")
+		}
+		c.http++
+	case *l7.DNSExchange:
+		c.dns++
+	default:
+		panic("unknown record")
 	}
-	c.http++
 }
-func (c *countingSink) DNS(*l7.DNSExchange) { c.dns++ }

@@ -1,10 +1,12 @@
-package stream
+package stream_test
 
 import (
 	"net/netip"
 	"testing"
 
 	"netobs.local/agent/externals/ebpf/internal/l7"
+	"netobs.local/agent/externals/ebpf/internal/l7/protocols"
+	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 )
 
 // recorder is a Sink that keeps copies of what it is given.
@@ -13,8 +15,29 @@ type recorder struct {
 	dns  []l7.DNSExchange
 }
 
-func (r *recorder) HTTP(x *l7.HTTPExchange) { r.http = append(r.http, *x) }
-func (r *recorder) DNS(x *l7.DNSExchange)   { r.dns = append(r.dns, *x) }
+func (r *recorder) Record(x l7.Record) {
+	switch x := x.(type) {
+	case *l7.HTTPExchange:
+		r.http = append(r.http, *x)
+	case *l7.DNSExchange:
+		r.dns = append(r.dns, *x)
+	}
+}
+
+// newTracker is stream.New with the registered protocols.
+func newTracker(cfg stream.Config, sink stream.Sink) *stream.Tracker {
+	if cfg.Protocols == nil {
+		cfg.Protocols = protocols.Default()
+	}
+	return stream.New(cfg, sink)
+}
+
+func pick[T any](c bool, a, b T) T {
+	if c {
+		return a
+	}
+	return b
+}
 
 var (
 	clientAddr = netip.MustParseAddrPort("127.0.0.1:40000")
@@ -25,7 +48,7 @@ var (
 // advances by 1 µs per event.
 type sock struct {
 	t             *testing.T
-	tr            *Tracker
+	tr            *stream.Tracker
 	id            uint64
 	proto         l7.Proto
 	local, remote netip.AddrPort
@@ -35,7 +58,7 @@ type sock struct {
 	now           uint64
 }
 
-func newSock(t *testing.T, tr *Tracker, id uint64, local, remote netip.AddrPort) *sock {
+func newSock(t *testing.T, tr *stream.Tracker, id uint64, local, remote netip.AddrPort) *sock {
 	return &sock{t: t, tr: tr, id: id, proto: l7.TCP, local: local, remote: remote, pid: 1000 + uint32(id), comm: "curl", capBytes: l7.DefaultCaptureBytes, now: id * 1e9}
 }
 

@@ -1,4 +1,4 @@
-package stream
+package stream_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 
 	"netobs.local/agent/externals/ebpf/internal/l7"
 	"netobs.local/agent/externals/ebpf/internal/l7/internal/recorded"
+	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 )
 
 func u64(n int) uint64 { return uint64(n) }
@@ -31,7 +32,7 @@ var pairs = []struct {
 // sends the request, the server's accepted socket receives it.
 func TestOnePerConnectionBothSides(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	var expect []want
 	for i, p := range pairs {
 		c := newSock(t, tr, uint64(2*i+1), clientAddr, serverAddr)
@@ -62,7 +63,7 @@ func TestOnePerConnectionBothSides(t *testing.T) {
 
 func TestKeepAlive(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	for _, p := range pairs[:3] {
 		c.send(p.req)
@@ -81,7 +82,7 @@ func TestPipelined(t *testing.T) {
 	resps := pairs[0].resp + pairs[1].resp + pairs[2].resp
 	for _, cut := range []int{len(resps), 10, len(pairs[0].resp), len(pairs[0].resp) + 3, len(resps) - 1} {
 		var rec recorder
-		tr := New(Config{}, &rec)
+		tr := newTracker(stream.Config{}, &rec)
 		c := newSock(t, tr, 1, clientAddr, serverAddr)
 		c.capBytes = 4096
 		c.send(reqs)
@@ -101,7 +102,7 @@ func TestPipelined(t *testing.T) {
 // send.
 func TestPostBodyLooksLikeRequest(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	body := "GET /evil HTTP/1.1\r\n\r\n"
 	head := "POST /upload?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 22\r\n\r\n"
@@ -119,7 +120,7 @@ func TestPostBodyLooksLikeRequest(t *testing.T) {
 // the next head exactly.
 func TestLargeResponse(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	resp := append([]byte(recorded.BigResponseHead), bytes.Repeat([]byte("HTTP/1.1 200 OK\r\n\r\n"), recorded.BigBodyLen/19+1)[:recorded.BigBodyLen]...)
 	c.send(recorded.BigRequest)
@@ -136,7 +137,7 @@ func TestLargeResponse(t *testing.T) {
 // A connection observed mid-stream: body bytes first, then the next request.
 func TestMidStream(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	c.recv(strings.Repeat("\x00binary body\xff", 100))
 	c.recv(strings.Repeat("more body ", 100))
@@ -160,7 +161,7 @@ func TestSplitHeads(t *testing.T) {
 	req, resp := pairs[4].req, pairs[4].resp
 	for cut := 1; cut < len(req); cut++ {
 		var rec recorder
-		tr := New(Config{}, &rec)
+		tr := newTracker(stream.Config{}, &rec)
 		s := newSock(t, tr, 1, serverAddr, clientAddr)
 		s.recv(req[:cut])
 		s.recv(req[cut:])
@@ -172,7 +173,7 @@ func TestSplitHeads(t *testing.T) {
 
 func TestTruncatedPath(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	c.capBytes = 24
 	long := "GET /a/very/long/path/that/goes/on?q=1 HTTP/1.1\r\nHost: a\r\n\r\n"
@@ -190,7 +191,7 @@ func TestTruncatedPath(t *testing.T) {
 // Responses without a body by rule, interim responses and chunked bodies.
 func TestResponseFraming(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	c.send("HEAD /h HTTP/1.1\r\n\r\n")
 	c.recv("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
@@ -216,7 +217,11 @@ func TestResponseFraming(t *testing.T) {
 func TestIgnore(t *testing.T) {
 	var ignored []uint64
 	var rec recorder
-	tr := New(Config{UndecidedEvents: 3, Ignore: func(id uint64) { ignored = append(ignored, id) }}, &rec)
+	tr := newTracker(stream.Config{UndecidedEvents: 3, Verdict: func(id uint64, _ l7.Source, v l7.Verdict) {
+		if v == l7.VerdictIgnore {
+			ignored = append(ignored, id)
+		}
+	}}, &rec)
 	tlsSock := newSock(t, tr, 1, clientAddr, netip443())
 	tlsSock.send("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
 	tlsSock.recv("\x16\x03\x03\x00\x7a")
@@ -240,7 +245,7 @@ func TestIgnore(t *testing.T) {
 // response held longer than the window answers nothing later.
 func TestResponseBeforeItsRequestEvent(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	c.send(pairs[0].req)
 	c.recv(pairs[0].resp)
@@ -257,7 +262,7 @@ func TestResponseBeforeItsRequestEvent(t *testing.T) {
 	}
 
 	c.recv(pairs[2].resp) // no request follows in time
-	c.now += 2 * heldWindowNs
+	c.now += 100_000_000  // twice the held window
 	c.send(pairs[1].req)
 	c.recv(pairs[1].resp)
 	if len(rec.http) != 4 || rec.http[3].Path != "/moved" || rec.http[3].Status != 301 || tr.Stats().Unmatched != 1 {
@@ -270,7 +275,7 @@ func TestResponseBeforeItsRequestEvent(t *testing.T) {
 // exchange its final response then answers.
 func TestInterimThenCut(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	c.send("PUT /p HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n")
 	c.recv("HTTP/1.1 100 Continue\r\n\r\n")
@@ -302,7 +307,7 @@ func TestInterimThenCut(t *testing.T) {
 // server's after a response body) do not lose the message after them.
 func TestEmptyLinesBetweenMessages(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	c.send("POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\nab\r\nGET /b HTTP/1.1\r\n\r\n")
 	c.recv("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
@@ -321,7 +326,7 @@ func TestEmptyLinesBetweenMessages(t *testing.T) {
 // are stripped like queries.
 func TestOtherMethodsAndPathParameters(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	c.send("PROPFIND /dav;jsessionid=SECRET HTTP/1.1\r\nDepth: 1\r\n\r\n")
 	c.recv("HTTP/1.1 207 Multi-Status\r\nContent-Length: 0\r\n\r\n")
@@ -333,32 +338,11 @@ func TestOtherMethodsAndPathParameters(t *testing.T) {
 		want{"OTHER", "/pot", 418, 0, 0, true})
 }
 
-// An unknown method makes a socket HTTP only with its whole request line;
-// a known one does from its first bytes.
-func TestClassifyOtherMethod(t *testing.T) {
-	tr := New(Config{}, &recorder{})
-	for i, tc := range []struct {
-		first string
-		http  bool
-	}{
-		{"AUTH user", false},
-		{"AUTH user HTTP/1.1\r\n", true},
-		{"GET /part", true},
-		{"PROPFIND /part", true},
-	} {
-		c := newSock(t, tr, uint64(i+1), clientAddr, serverAddr)
-		c.send(tc.first)
-		if got := tr.socks[c.id].kind == kindHTTP; got != tc.http {
-			t.Errorf("%q: http %v, want %v", tc.first, got, tc.http)
-		}
-	}
-}
-
 // Text at the start of an open request body that reads as an unknown
 // method and a path cut short is body, not a request.
 func TestOpenBodyIsNotAnOtherMethod(t *testing.T) {
 	var rec recorder
-	tr := New(Config{}, &rec)
+	tr := newTracker(stream.Config{}, &rec)
 	c := newSock(t, tr, 1, clientAddr, serverAddr)
 	c.send("POST /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
 	c.capBytes = 16 // the capture ends inside the second word
@@ -370,4 +354,27 @@ func TestOpenBodyIsNotAnOtherMethod(t *testing.T) {
 	c.recv("HTTP/1.1 404 Not Found\r\n\r\n")
 	c.close()
 	check(t, rec.http, want{"POST", "/up", 200, 0, 0, true}, want{"GET", "/next", 404, 0, 0, true})
+}
+
+// The request headers a later stage asks for are in the exchange, never a
+// credential even when asked; a request the connection ended before its
+// response is emitted as Unanswered.
+func TestAskedHeadersAndUnanswered(t *testing.T) {
+	var rec recorder
+	tr := newTracker(stream.Config{Headers: []string{"traceparent", "authorization"}}, &rec)
+	c := newSock(t, tr, 1, clientAddr, serverAddr)
+	c.send("GET /a HTTP/1.1\r\nAuthorization: Basic c2VjcmV0\r\nTraceParent:  00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01 \r\n\r\n")
+	c.recv("HTTP/1.1 204 No Content\r\n\r\n")
+	c.send("GET /b HTTP/1.1\r\n\r\n")
+	c.close()
+	if len(rec.http) != 2 || rec.http[0].Unanswered || !rec.http[1].Unanswered || rec.http[1].Path != "/b" || rec.http[1].Status != 0 {
+		t.Fatalf("%+v", rec.http)
+	}
+	h := rec.http[0].Headers
+	if len(h) != 1 || h[0].Name != "traceparent" || h[0].Value != "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" {
+		t.Errorf("headers %+v", h)
+	}
+	if st := tr.Stats(); st.Unanswered != 1 {
+		t.Errorf("unanswered %d", st.Unanswered)
+	}
 }

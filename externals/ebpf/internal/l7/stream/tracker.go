@@ -1,55 +1,75 @@
 package stream
 
 import (
+	"fmt"
 	"slices"
 
 	"netobs.local/agent/externals/ebpf/internal/l7"
-	"netobs.local/agent/externals/ebpf/internal/l7/dnsparse"
-	"netobs.local/agent/externals/ebpf/internal/l7/httpparse"
 )
 
 type kind uint8
 
 const (
 	undecided kind = iota
-	kindHTTP
-	kindDNS
-	unparsed // classified as a protocol we do not parse; events are dropped
+	parsed         // by s.proto
+	unparsed       // classified as a protocol we do not parse; events are dropped
 )
+
+// sockKey: one socket seen by one source. Two sources of one socket (a TLS
+// library's plaintext, the socket's ciphertext) are parsed apart.
+type sockKey struct {
+	id  uint64
+	src l7.Source
+}
 
 // socket is the state of one captured socket.
 type socket struct {
-	id        uint64
+	key       sockKey
 	kind      kind
 	lastNs    uint64
 	undecided int
 	comm      [16]byte
 	commStr   string
-	early     []byte // the bytes of a first event too short to classify
+	early     []byte // the bytes of first events too short to classify
 	earlyDir  l7.Dir
-	http      *httpConn
-	dns       *dnsConn
+	proto     *registered
+	conn      Conn
+}
+
+// registered is a Protocol with this Tracker's parser of it.
+type registered struct {
+	Protocol
+	parser Parser
+	ports  []uint16
 }
 
 // Tracker turns events into exchanges; see the package doc.
 type Tracker struct {
 	cfg     Config
 	sink    Sink
-	socks   map[uint64]*socket
+	protos  []registered
+	socks   map[sockKey]*socket
 	nowNs   uint64
 	names   interner
-	scratch []byte   // a carried head followed by the next payload
+	scratch []byte   // shared by the protocols within one Handle
 	merged  l7.Event // an event with early bytes prepended
-	dnsMsg  dnsparse.Message
-	nameBuf []byte
 	stats   Stats
+	ctx     Ctx // handed to the protocols, reused: no allocation per event
 }
 
 // New returns a Tracker that hands finished exchanges to sink.
 func New(cfg Config, sink Sink) *Tracker {
 	cfg.setDefaults()
-	t := &Tracker{cfg: cfg, sink: sink, socks: make(map[uint64]*socket)}
+	t := &Tracker{cfg: cfg, sink: sink, socks: make(map[sockKey]*socket)}
 	t.names = newInterner(cfg.MaxInterned, &t.stats.InternOverflow)
+	t.ctx.t = t
+	for _, p := range cfg.Protocols {
+		ports, ok := cfg.Ports[p.Name]
+		if !ok {
+			ports = p.Ports
+		}
+		t.protos = append(t.protos, registered{Protocol: p, parser: p.New(cfg), ports: ports})
+	}
 	return t
 }
 
@@ -64,7 +84,8 @@ func (t *Tracker) Stats() Stats {
 func (t *Tracker) Handle(ev *l7.Event) {
 	t.stats.Events++
 	t.nowNs = max(t.nowNs, ev.TimestampNs)
-	s := t.socks[ev.SockID]
+	k := sockKey{ev.SockID, ev.Source}
+	s := t.socks[k]
 	if ev.Dir == l7.DirClose {
 		if s != nil {
 			t.drop(s)
@@ -79,8 +100,8 @@ func (t *Tracker) Handle(ev *l7.Event) {
 			t.stats.SocketsOverflow++
 			return
 		}
-		s = &socket{id: ev.SockID}
-		t.socks[ev.SockID] = s
+		s = &socket{key: k}
+		t.socks[k] = s
 	}
 	s.lastNs = ev.TimestampNs
 	if s.kind == undecided {
@@ -88,23 +109,20 @@ func (t *Tracker) Handle(ev *l7.Event) {
 			return
 		}
 	}
-	switch s.kind {
-	case kindHTTP:
-		s.http.handle(t, s, ev)
-	case kindDNS:
-		s.dns.handle(t, s, ev)
+	if s.kind == parsed {
+		s.conn.Handle(t.at(s), ev)
 	}
 }
 
 // Advance moves the tracker's clock (CLOCK_MONOTONIC ns, as event
-// timestamps) to now: DNS queries past their timeout are reported with
-// rcode -1, and idle sockets are evicted. Call it about once a second.
+// timestamps) to now: exchanges past their timeout (DNS) are reported, and
+// idle sockets are evicted. Call it about once a second.
 func (t *Tracker) Advance(nowNs uint64) {
 	t.nowNs = max(t.nowNs, nowNs)
 	idle := uint64(t.cfg.IdleTimeout.Nanoseconds())
 	for _, s := range t.socks {
-		if s.dns != nil {
-			s.dns.expire(t, t.nowNs, false)
+		if s.conn != nil {
+			s.conn.Advance(t.at(s), t.nowNs)
 		}
 		if t.nowNs >= s.lastNs && t.nowNs-s.lastNs >= idle {
 			t.stats.Evicted++
@@ -113,15 +131,21 @@ func (t *Tracker) Advance(nowNs uint64) {
 	}
 }
 
+// Now is the tracker's clock: the latest event or Advance.
+func (t *Tracker) Now() uint64 { return t.nowNs }
+
+// at returns the protocols' context for socket s.
+func (t *Tracker) at(s *socket) *Ctx {
+	t.ctx.s = s
+	return &t.ctx
+}
+
 // drop finishes what a socket's end finishes and forgets the socket.
 func (t *Tracker) drop(s *socket) {
-	if s.http != nil {
-		s.http.closed(t, s)
+	if s.conn != nil {
+		s.conn.Close(t.at(s))
 	}
-	if s.dns != nil {
-		s.dns.expire(t, t.nowNs, true)
-	}
-	delete(t.socks, s.id)
+	delete(t.socks, s.key)
 }
 
 // classify decides a new socket's protocol from its first events. It
@@ -137,86 +161,43 @@ func (t *Tracker) classify(s *socket, ev *l7.Event) *l7.Event {
 		}
 		s.early = s.early[:0]
 	}
-	if t.isDNSPort(ev) || t.strictQuery(ev) {
-		s.kind, s.dns = kindDNS, newDNSConn(ev.Proto)
-		return ev
-	}
-	if ev.Proto == l7.TCP {
-		switch r := httpRole(ev); {
-		case r != roleUnknown:
-			s.kind, s.http = kindHTTP, &httpConn{role: r}
+	more := false
+	for i := range t.protos {
+		p := &t.protos[i]
+		onPort := slices.Contains(p.ports, ev.Remote.Port()) || slices.Contains(p.ports, ev.Local.Port())
+		switch p.parser.Detect(ev, onPort) {
+		case Yes:
+			s.kind, s.proto, s.conn = parsed, p, p.parser.Open(ev)
+			t.verdict(s, l7.VerdictParse+l7.Verdict(i))
 			return ev
-		case (isHeadPrefix(ev) || isLengthPrefix(ev)) && len(ev.Payload) <= maxCarry:
-			// "GE", "HTTP/1.1 2", a DNS-over-TCP length read on its
-			// own: wait for the rest.
-			s.early, s.earlyDir = append(s.early, ev.Payload...), ev.Dir
-			return nil
+		case More:
+			more = true
 		}
+	}
+	if more && ev.Proto == l7.TCP && len(ev.Payload) <= maxCarry {
+		// "GE", "HTTP/1.1 2", a DNS-over-TCP length read on its own:
+		// wait for the rest.
+		s.early, s.earlyDir = append(s.early, ev.Payload...), ev.Dir
+		return nil
 	}
 	s.undecided++
 	if isTLSRecord(ev.Payload) || s.undecided >= t.cfg.UndecidedEvents {
-		s.kind = unparsed
-		t.stats.Ignored++
-		if t.cfg.Ignore != nil {
-			t.cfg.Ignore(s.id)
-		}
+		t.unparse(s)
 	}
 	return nil
 }
 
-func (t *Tracker) isDNSPort(ev *l7.Event) bool {
-	return slices.Contains(t.cfg.DNSPorts, ev.Remote.Port()) || slices.Contains(t.cfg.DNSPorts, ev.Local.Port())
+// unparse stops parsing a socket and tells its source.
+func (t *Tracker) unparse(s *socket) {
+	s.kind, s.conn = unparsed, nil
+	t.stats.Ignored++
+	t.verdict(s, l7.VerdictIgnore)
 }
 
-// strictQuery recognizes a stub resolver's query on a non-DNS port. On
-// TCP the event must hold exactly one whole length-prefixed query: the
-// length alone is too weak a signal.
-func (t *Tracker) strictQuery(ev *l7.Event) bool {
-	p := ev.Payload
-	if ev.Proto == l7.TCP {
-		if ev.Truncated() || len(p) < 3 || int(p[0])<<8|int(p[1]) != len(p)-2 {
-			return false
-		}
-		p = p[2:]
+func (t *Tracker) verdict(s *socket, v l7.Verdict) {
+	if t.cfg.Verdict != nil {
+		t.cfg.Verdict(s.key.id, s.key.src, v)
 	}
-	return t.dnsMsg.Parse(p) == nil && t.dnsMsg.Strict
-}
-
-// isLengthPrefix: a socket's first events are no more than the two-byte
-// length of a DNS-over-TCP message (a server reading the length first,
-// dnsmasq even a byte at a time).
-func isLengthPrefix(ev *l7.Event) bool {
-	return !ev.Truncated() && len(ev.Payload) > 0 && len(ev.Payload) <= 2
-}
-
-// httpRole tells the local end's role from a message head at the start of
-// the payload: a request is written by clients and read by servers, a
-// response the other way round.
-func httpRole(ev *l7.Event) role {
-	var req httpparse.Request
-	// Any token is a method, so an unknown one ("OTHER") counts only with
-	// its whole request line: "AUTH user" is not yet HTTP.
-	if st := httpparse.ParseRequest(ev.Payload, &req); st != httpparse.Invalid && req.Method != "" &&
-		(req.Method != httpparse.MethodOther || req.LineDone) {
-		return pick(ev.Dir == l7.DirSend, roleClient, roleServer)
-	}
-	var resp httpparse.Response
-	if st := httpparse.ParseResponse(ev.Payload, &resp); st == httpparse.Complete || resp.LineDone {
-		return pick(ev.Dir == l7.DirRecv, roleClient, roleServer)
-	}
-	return roleUnknown
-}
-
-// isHeadPrefix reports whether the whole of a fully captured payload is the
-// start of an HTTP head.
-func isHeadPrefix(ev *l7.Event) bool {
-	if ev.Truncated() {
-		return false
-	}
-	var req httpparse.Request
-	var resp httpparse.Response
-	return httpparse.ParseRequest(ev.Payload, &req) == httpparse.Partial ||
-		httpparse.ParseResponse(ev.Payload, &resp) == httpparse.Partial
 }
 
 // isTLSRecord recognizes a TLS handshake or application-data record header,
@@ -225,18 +206,21 @@ func isTLSRecord(b []byte) bool {
 	return len(b) >= 3 && (b[0] == 0x16 || b[0] == 0x17) && b[1] == 3 && b[2] <= 4
 }
 
-func pick[T any](c bool, a, b T) T {
-	if c {
-		return a
+// CheckBounds reports the first state past its bound (for the fuzzers).
+func (t *Tracker) CheckBounds() error {
+	if len(t.socks) > t.cfg.MaxSockets || len(t.names.m) > t.cfg.MaxInterned {
+		return fmt.Errorf("%d sockets, %d names", len(t.socks), len(t.names.m))
 	}
-	return b
-}
-
-// conn builds an exchange's connection identity from the event that
-// started it.
-func (t *Tracker) conn(s *socket, ev *l7.Event, outgoing bool) l7.ConnInfo {
-	if s.commStr == "" || s.comm != ev.Comm {
-		s.comm, s.commStr = ev.Comm, ev.CommString()
+	for _, s := range t.socks {
+		if len(s.early) > maxCarry {
+			return fmt.Errorf("early bytes over bounds: %d", len(s.early))
+		}
+		if s.conn == nil {
+			continue
+		}
+		if pending, carried := s.conn.Held(); pending > t.cfg.MaxPending || carried > MaxCarried {
+			return fmt.Errorf("%s state over bounds: %d pending, %d carried", s.proto.Name, pending, carried)
+		}
 	}
-	return l7.ConnInfo{Pid: ev.Pid, Comm: s.commStr, Proto: ev.Proto, Local: ev.Local, Remote: ev.Remote, Outgoing: outgoing}
+	return nil
 }

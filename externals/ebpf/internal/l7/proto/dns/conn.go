@@ -1,10 +1,11 @@
-package stream
+package dns
 
 import (
 	"net/netip"
 
 	"netobs.local/agent/externals/ebpf/internal/l7"
 	"netobs.local/agent/externals/ebpf/internal/l7/dnsparse"
+	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 )
 
 // query is a DNS query awaiting its answer.
@@ -20,46 +21,49 @@ type query struct {
 // (incoming), over UDP or TCP. One unconnected UDP socket may talk to many
 // peers, so queries are matched by id and peer.
 type dnsConn struct {
+	p       *parser
 	pending []query
 	framers *[2]dnsparse.TCPFramer // TCP only: the send and recv directions
 }
 
-func newDNSConn(p l7.Proto) *dnsConn {
-	d := &dnsConn{}
-	if p == l7.TCP {
+func newDNSConn(p *parser, proto l7.Proto) *dnsConn {
+	d := &dnsConn{p: p}
+	if proto == l7.TCP {
 		d.framers = new([2]dnsparse.TCPFramer)
 	}
 	return d
 }
 
-func (d *dnsConn) handle(t *Tracker, s *socket, ev *l7.Event) {
+func (d *dnsConn) Handle(c *stream.Ctx, ev *l7.Event) {
 	if d.framers == nil {
-		d.message(t, s, ev, ev.Payload)
+		d.message(c, ev, ev.Payload)
 		return
 	}
 	f := &d.framers[pick(ev.Dir == l7.DirSend, 0, 1)]
 	f.Push(ev.Payload, int(ev.TotalLen))
 	for msg, ok := f.Next(); ok; msg, ok = f.Next() {
-		d.message(t, s, ev, msg)
+		d.message(c, ev, msg)
 	}
 }
 
-func (d *dnsConn) message(t *Tracker, s *socket, ev *l7.Event, b []byte) {
-	m := &t.dnsMsg
+func (d *dnsConn) message(c *stream.Ctx, ev *l7.Event, b []byte) {
+	m := &d.p.msg
 	if m.Parse(b) != nil {
-		t.stats.DNSErrors++
+		c.Stats().DNSErrors++
 		return
 	}
 	if !m.Response {
-		if len(d.pending) >= t.cfg.MaxPending {
-			t.stats.PendingOverflow++
+		if len(d.pending) >= c.Config().MaxPending {
+			c.Stats().PendingOverflow++
 			return
 		}
 		outgoing := ev.Dir == l7.DirSend
-		t.nameBuf = m.AppendName(t.nameBuf[:0])
+		scratch := c.Scratch()
+		*scratch = m.AppendName((*scratch)[:0])
 		d.pending = append(d.pending, query{
 			id: m.ID, peer: ev.Remote, outgoing: outgoing, startNs: ev.TimestampNs,
-			x: l7.DNSExchange{Conn: t.conn(s, ev, outgoing), Name: t.names.get(t.nameBuf), QType: uint16(m.Question.Type)},
+			x: l7.DNSExchange{Exchange: l7.Exchange{Conn: c.Conn(ev, outgoing), Tid: ev.Tid, StartNs: ev.TimestampNs},
+				Name: c.Intern(*scratch), QType: uint16(m.Question.Type)},
 		})
 		return
 	}
@@ -78,18 +82,19 @@ func (d *dnsConn) message(t *Tracker, s *socket, ev *l7.Event, b []byte) {
 			q.x.LatencyNs = ev.TimestampNs - q.startNs
 		}
 		q.x.NAnswers = copy(q.x.Answers[:], m.Answers[:m.NAnswers])
-		t.emitDNS(&q.x)
+		q.x.EndNs = max(ev.TimestampNs, q.startNs)
+		emit(c, &q.x)
 		d.pending = append(d.pending[:i], d.pending[i+1:]...)
 		return
 	}
-	t.stats.Unmatched++
+	c.Stats().Unmatched++
 }
 
 // expire reports queries unanswered for the timeout, or all of them when
 // the socket is gone, with rcode -1 and the time waited (at most the
 // timeout) as latency.
-func (d *dnsConn) expire(t *Tracker, now uint64, all bool) {
-	timeout := uint64(t.cfg.DNSTimeout.Nanoseconds())
+func (d *dnsConn) expire(c *stream.Ctx, now uint64, all bool) {
+	timeout := uint64(c.Config().DNSTimeout.Nanoseconds())
 	kept := d.pending[:0]
 	for _, q := range d.pending {
 		waited := now - min(now, q.startNs)
@@ -98,8 +103,9 @@ func (d *dnsConn) expire(t *Tracker, now uint64, all bool) {
 			continue
 		}
 		q.x.RCode, q.x.LatencyNs = -1, min(waited, timeout)
-		t.stats.DNSTimeouts++
-		t.emitDNS(&q.x)
+		q.x.EndNs = q.startNs + q.x.LatencyNs
+		c.Stats().DNSTimeouts++
+		emit(c, &q.x)
 	}
 	clear(d.pending[len(kept):])
 	d.pending = kept
@@ -113,7 +119,7 @@ func samePeer(query, answer netip.AddrPort) bool { return query == answer || pee
 
 func peerUnknown(p netip.AddrPort) bool { return !p.IsValid() || p.Port() == 0 }
 
-func (t *Tracker) emitDNS(x *l7.DNSExchange) {
-	t.stats.DNSExchanges++
-	t.sink.DNS(x)
+func emit(c *stream.Ctx, x *l7.DNSExchange) {
+	c.Stats().DNSExchanges++
+	c.Emit(x)
 }

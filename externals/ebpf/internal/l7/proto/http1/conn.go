@@ -1,10 +1,11 @@
-package stream
+package http1
 
 import (
 	"bytes"
 
 	"netobs.local/agent/externals/ebpf/internal/l7"
 	"netobs.local/agent/externals/ebpf/internal/l7/httpparse"
+	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 )
 
 type role uint8
@@ -16,7 +17,7 @@ const (
 )
 
 // maxCarry bounds a head kept across events while it is incomplete.
-const maxCarry = 1024
+const maxCarry = stream.MaxCarried / 2
 
 // flow is the framing state of one direction of an HTTP connection.
 type flow struct {
@@ -55,6 +56,7 @@ type httpConn struct {
 	// began before the collector looked.
 	held   []heldEvent
 	synced bool
+	lastNs uint64 // the latest response event: an exchange's end
 }
 
 type heldEvent struct {
@@ -77,18 +79,18 @@ const (
 // matched to it (its latency is unknown then, reported as 0). Held events
 // too old for the next request, too many, or still there at close are
 // what they seemed: unmatched.
-func (h *httpConn) handle(t *Tracker, s *socket, ev *l7.Event) {
+func (h *httpConn) handle(c *stream.Ctx, ev *l7.Event) {
 	request := (ev.Dir == l7.DirSend) == (h.role == roleClient)
 	switch {
 	case request:
-		h.release(t, s, ev.TimestampNs, false)
-		h.requestBytes(t, s, ev)
-		h.release(t, s, ev.TimestampNs, true)
+		h.release(c, ev.TimestampNs, false)
+		h.requestBytes(c, ev)
+		h.release(c, ev.TimestampNs, true)
 	case h.role == roleClient && h.synced && len(h.held) < heldMax && (len(h.held) > 0 || h.idle()):
 		h.held = append(h.held, heldEvent{ev: *ev, payload: append([]byte(nil), ev.Payload...)})
 	default:
-		h.release(t, s, ev.TimestampNs, true)
-		h.responseBytes(t, s, ev)
+		h.release(c, ev.TimestampNs, true)
+		h.responseBytes(c, ev)
 	}
 }
 
@@ -100,7 +102,7 @@ func (h *httpConn) idle() bool {
 
 // release processes the held response events: all of them when all is
 // set, else only those too old to answer a request at nowNs.
-func (h *httpConn) release(t *Tracker, s *socket, nowNs uint64, all bool) {
+func (h *httpConn) release(c *stream.Ctx, nowNs uint64, all bool) {
 	if len(h.held) == 0 || (!all && nowNs-h.held[0].ev.TimestampNs <= heldWindowNs) {
 		return
 	}
@@ -108,20 +110,34 @@ func (h *httpConn) release(t *Tracker, s *socket, nowNs uint64, all bool) {
 	h.held = nil
 	for i := range held {
 		held[i].ev.Payload = held[i].payload
-		h.responseBytes(t, s, &held[i].ev)
+		h.responseBytes(c, &held[i].ev)
 	}
 }
 
 // withCarry prefixes the event's bytes with a head carried from the previous
-// event in the same direction.
-func (t *Tracker) withCarry(f *flow, ev *l7.Event) (b []byte, total int) {
+// event in the same direction; carried is the prefix's length.
+func withCarry(c *stream.Ctx, f *flow, ev *l7.Event) (b []byte, total, carried int) {
 	if len(f.carry) == 0 {
-		return ev.Payload, int(max(ev.TotalLen, uint32(len(ev.Payload))))
+		return ev.Payload, int(max(ev.TotalLen, uint32(len(ev.Payload)))), 0
 	}
-	t.scratch = append(append(t.scratch[:0], f.carry...), ev.Payload...)
-	total = len(f.carry) + int(max(ev.TotalLen, uint32(len(ev.Payload))))
+	scratch := c.Scratch()
+	*scratch = append(append((*scratch)[:0], f.carry...), ev.Payload...)
+	carried = len(f.carry)
+	total = carried + int(max(ev.TotalLen, uint32(len(ev.Payload))))
 	f.carry = f.carry[:0]
-	return t.scratch, total
+	return *scratch, total, carried
+}
+
+// seqNum is a TCP sequence number, when the source knows it.
+type seqNum struct {
+	n  uint32
+	ok bool
+}
+
+// seq is the sequence number of byte off of an event's bytes prefixed
+// with carried bytes of earlier events.
+func seq(ev *l7.Event, off, carried int) seqNum {
+	return seqNum{ev.Seq + uint32(off) - uint32(carried), ev.SeqKnown}
 }
 
 // keep carries an incomplete head to the next event when it was captured
@@ -134,9 +150,9 @@ func (f *flow) keep(b []byte, off, total int) bool {
 	return true
 }
 
-func (h *httpConn) requestBytes(t *Tracker, s *socket, ev *l7.Event) {
+func (h *httpConn) requestBytes(c *stream.Ctx, ev *l7.Event) {
 	f := &h.req
-	b, total := t.withCarry(f, ev)
+	b, total, carried := withCarry(c, f, ev)
 	for off := 0; off < total; {
 		if f.bodyLeft > 0 {
 			n := min(f.bodyLeft, int64(total-off))
@@ -163,7 +179,7 @@ func (h *httpConn) requestBytes(t *Tracker, s *socket, ev *l7.Event) {
 		f.open = false
 		switch {
 		case st == httpparse.Complete:
-			h.push(t, s, ev, &r)
+			h.push(c, ev, &r, seq(ev, off, carried), b[off:off+r.HeadLen])
 			h.addRequest(uint64(r.HeadLen), ev.TimestampNs)
 			off += r.HeadLen
 			f.bodyLeft, f.open = max(r.ContentLength, 0), r.Chunked
@@ -171,7 +187,7 @@ func (h *httpConn) requestBytes(t *Tracker, s *socket, ev *l7.Event) {
 			if f.keep(b, off, total) {
 				return // the head goes on in the next event
 			}
-			h.push(t, s, ev, &r) // the head goes on past the capture
+			h.push(c, ev, &r, seq(ev, off, carried), b[off:]) // the head goes on past the capture
 			h.addRequest(uint64(total-off), ev.TimestampNs)
 			f.open = true
 			return
@@ -185,27 +201,32 @@ func (h *httpConn) requestBytes(t *Tracker, s *socket, ev *l7.Event) {
 }
 
 // push queues a new request.
-func (h *httpConn) push(t *Tracker, s *socket, ev *l7.Event, r *httpparse.Request) {
+func (h *httpConn) push(c *stream.Ctx, ev *l7.Event, r *httpparse.Request, sq seqNum, head []byte) {
 	h.synced = true
-	if len(h.queue) >= t.cfg.MaxPending {
-		t.stats.PendingOverflow++
+	if len(h.queue) >= c.Config().MaxPending {
+		c.Stats().PendingOverflow++
 		h.queue = append(h.queue[:0], h.queue[1:]...) // the oldest is hopeless by now
-		t.stats.Unanswered++
+		c.Stats().Unanswered++
 	}
 	if h.queue == nil {
 		h.queue = make([]exchange, 0, 4)
 	}
 	h.queue = append(h.queue, exchange{
 		HTTPExchange: l7.HTTPExchange{
-			Conn:          t.conn(s, ev, h.role == roleClient),
+			Exchange: l7.Exchange{Conn: c.Conn(ev, h.role == roleClient), Tid: ev.Tid, StartNs: ev.TimestampNs,
+				ReqSeq: sq.n, SeqKnown: sq.ok},
 			Method:        r.Method,
-			Path:          t.names.get(r.Path),
+			Path:          c.Intern(r.Path),
 			Version:       r.Version,
 			PathTruncated: r.PathTruncated,
 		},
 		headOnly: r.Method == "HEAD",
 		reqEndNs: ev.TimestampNs,
 	})
+	if want := c.Config().Headers; len(want) > 0 {
+		x := &h.queue[len(h.queue)-1]
+		x.Headers = appendHeaders(nil, head, want)
+	}
 }
 
 // addRequest accounts request bytes to the newest request.
@@ -218,9 +239,10 @@ func (h *httpConn) addRequest(n, ts uint64) {
 	x.reqEndNs = ts
 }
 
-func (h *httpConn) responseBytes(t *Tracker, s *socket, ev *l7.Event) {
+func (h *httpConn) responseBytes(c *stream.Ctx, ev *l7.Event) {
+	h.lastNs = ev.TimestampNs
 	f := &h.resp
-	b, total := t.withCarry(f, ev)
+	b, total, carried := withCarry(c, f, ev)
 	for off := 0; off < total; {
 		if f.bodyLeft > 0 {
 			n := min(f.bodyLeft, int64(total-off))
@@ -228,7 +250,7 @@ func (h *httpConn) responseBytes(t *Tracker, s *socket, ev *l7.Event) {
 			f.bodyLeft -= n
 			off += int(n)
 			if f.bodyLeft == 0 {
-				h.finish(t)
+				h.finish(c)
 			}
 			continue
 		}
@@ -242,23 +264,23 @@ func (h *httpConn) responseBytes(t *Tracker, s *socket, ev *l7.Event) {
 				h.addResponse(uint64(total - off)) // the open body goes on
 				if f.chunked && len(b) == total && bytes.HasSuffix(b, lastChunk) {
 					f.open = false
-					h.finish(t)
+					h.finish(c)
 				}
 				return
 			}
 			if !f.interim {
-				h.finish(t) // a new response ends the open one
+				h.finish(c) // a new response ends the open one
 			}
 			f.open, f.interim = false, false
 		}
 		switch {
 		case st == httpparse.Complete:
-			h.start(t, r.StatusCode, ev.TimestampNs)
+			h.start(c, r.StatusCode, ev.TimestampNs, seq(ev, off, carried))
 			h.addResponse(uint64(r.HeadLen))
 			off += r.HeadLen
 			if r.StatusCode == 101 {
-				h.finish(t)
-				t.unparse(s) // switched protocols (WebSocket, h2c)
+				h.finish(c)
+				c.Unparse() // switched protocols (WebSocket, h2c)
 				return
 			}
 			if interim(r.StatusCode) {
@@ -267,7 +289,7 @@ func (h *httpConn) responseBytes(t *Tracker, s *socket, ev *l7.Event) {
 			x := h.answering()
 			switch {
 			case x != nil && x.headOnly, !httpparse.BodyAllowed(r.StatusCode), !r.Chunked && r.ContentLength == 0:
-				h.finish(t)
+				h.finish(c)
 			case !r.Chunked && r.ContentLength > 0:
 				f.bodyLeft = r.ContentLength
 			default:
@@ -275,7 +297,7 @@ func (h *httpConn) responseBytes(t *Tracker, s *socket, ev *l7.Event) {
 				if r.Chunked && len(b) == total && bytes.HasSuffix(b[off:], lastChunk) {
 					h.addResponse(uint64(total - off))
 					f.open = false
-					h.finish(t)
+					h.finish(c)
 					return
 				}
 			}
@@ -283,7 +305,7 @@ func (h *httpConn) responseBytes(t *Tracker, s *socket, ev *l7.Event) {
 			if f.keep(b, off, total) {
 				return
 			}
-			h.start(t, r.StatusCode, ev.TimestampNs)
+			h.start(c, r.StatusCode, ev.TimestampNs, seq(ev, off, carried))
 			h.addResponse(uint64(total - off))
 			f.open, f.chunked, f.interim = true, false, interim(r.StatusCode)
 			return
@@ -300,15 +322,16 @@ var lastChunk = []byte("0\r\n\r\n")
 
 // start marks the oldest request as being answered; the first response
 // byte ends its latency.
-func (h *httpConn) start(t *Tracker, status int, ts uint64) {
+func (h *httpConn) start(c *stream.Ctx, status int, ts uint64, sq seqNum) {
 	x := h.answering()
 	if x == nil {
 		if len(h.queue) == 0 {
-			t.stats.Unmatched++
+			c.Stats().Unmatched++
 			return
 		}
 		x = &h.queue[0]
 		x.responded = true
+		x.RespSeq, x.SeqKnown = sq.n, x.SeqKnown && sq.ok
 		if ts > x.reqEndNs {
 			x.LatencyNs = ts - x.reqEndNs
 		}
@@ -339,7 +362,7 @@ func (h *httpConn) addResponse(n uint64) {
 }
 
 // finish reports the request being answered and dequeues it.
-func (h *httpConn) finish(t *Tracker) {
+func (h *httpConn) finish(c *stream.Ctx) {
 	x := h.answering()
 	if x == nil {
 		return
@@ -349,25 +372,22 @@ func (h *httpConn) finish(t *Tracker) {
 	} else {
 		x.BytesRead, x.BytesWritten = x.reqBytes, x.respBytes
 	}
-	t.stats.HTTPExchanges++
-	t.sink.HTTP(&x.HTTPExchange)
+	x.EndNs = max(h.lastNs, x.StartNs)
+	c.Stats().HTTPExchanges++
+	c.Emit(&x.HTTPExchange)
 	h.queue = append(h.queue[:0], h.queue[1:]...)
 }
 
 // closed finishes a response delimited by the connection's end; requests
-// never answered are counted, not reported.
-func (h *httpConn) closed(t *Tracker, s *socket) {
-	h.release(t, s, 0, true)
-	h.finish(t)
-	t.stats.Unanswered += uint64(len(h.queue))
-	h.queue = h.queue[:0]
-}
-
-// unparse stops parsing a socket and tells the kernel side.
-func (t *Tracker) unparse(s *socket) {
-	s.kind, s.http, s.dns = unparsed, nil, nil
-	t.stats.Ignored++
-	if t.cfg.Ignore != nil {
-		t.cfg.Ignore(s.id)
+// never answered are counted and emitted as Unanswered.
+func (h *httpConn) closed(c *stream.Ctx) {
+	h.release(c, 0, true)
+	h.finish(c)
+	c.Stats().Unanswered += uint64(len(h.queue))
+	for i := range h.queue { // for the consumers that log them (netlog), not for httpflow
+		x := &h.queue[i]
+		x.Unanswered, x.EndNs = true, max(c.Now(), x.StartNs)
+		c.Emit(&x.HTTPExchange)
 	}
+	h.queue = h.queue[:0]
 }

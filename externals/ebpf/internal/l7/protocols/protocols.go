@@ -1,0 +1,18 @@
+// Package protocols is the L7 protocol registry: the one list a new
+// protocol's folder is added to.
+package protocols
+
+import (
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
+	"netobs.local/agent/externals/ebpf/internal/l7/stream"
+)
+
+// Default returns the registered protocols in detection order: DNS first,
+// since its port decides before any payload shape does.
+func Default() []stream.Protocol {
+	return []stream.Protocol{
+		dns.Protocol,
+		http1.Protocol,
+	}
+}
