@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"errors"
@@ -49,33 +50,33 @@ func (c *capped) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// openBody returns the request's body, bounded on the wire by lim and,
-// when gzip'ed, bounded again after inflating; or the answer to give
-// instead.
-func (s *Server) openBody(c *gin.Context, lim bodyLimit) (io.Reader, *apiError) {
+// openBody returns the request's body as it comes off the wire, bounded
+// by lim, and its encoding; or the answer to give instead.
+func (s *Server) openBody(c *gin.Context, lim bodyLimit) (io.Reader, string, *apiError) {
 	if c.Request.ContentLength > lim.max {
 		c.Header("Connection", "close")
-		return nil, &apiError{http.StatusRequestEntityTooLarge, codeBodyTooLarge,
+		return nil, "", &apiError{http.StatusRequestEntityTooLarge, codeBodyTooLarge,
 			fmt.Sprintf("body is %d bytes, more than %s (%d)", c.Request.ContentLength, lim.name, lim.max)}
 	}
-	r := http.MaxBytesReader(c.Writer, c.Request.Body, lim.max)
 	switch enc := contentEncoding(c); enc {
-	case "", "identity":
-		return r, nil
-	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(r)
-		if errors.Is(err, io.EOF) {
-			return strings.NewReader(""), nil // empty body, reported as such
-		}
-		if err != nil {
-			c.Header("Connection", "close")
-			return nil, s.readError(c, err, lim)
-		}
-		return &capped{r: zr, left: lim.max}, nil
+	case "", "identity", "gzip", "x-gzip":
+		return http.MaxBytesReader(c.Writer, c.Request.Body, lim.max), enc, nil
 	default:
-		return nil, &apiError{http.StatusUnsupportedMediaType, codeInvalidEncoding,
+		return nil, "", &apiError{http.StatusUnsupportedMediaType, codeInvalidEncoding,
 			fmt.Sprintf("unsupported Content-Encoding %q (gzip or none)", enc)}
 	}
+}
+
+// inflate returns the gzip body wire, bounded again by lim after inflating.
+func inflate(wire []byte, lim bodyLimit) (io.Reader, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(wire))
+	if errors.Is(err, io.EOF) {
+		return strings.NewReader(""), nil // empty body, reported as such
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &capped{r: zr, left: lim.max}, nil
 }
 
 // readBody reads r into pooled chunks as its bytes arrive, claiming each
@@ -144,22 +145,45 @@ func readBody(r io.Reader, cl *claim) ([]byte, error) {
 }
 
 // readWholeBody reads the request's body, at most max bytes on the wire
-// and again inflated, within body_timeout, into a buffer cl is charged
-// for; or gives the answer to send instead.
+// and again inflated, into a buffer cl is charged for; or gives the answer
+// to send instead. body_timeout bounds the arrival of the wire bytes only:
+// a gzip body is read whole first and inflated from memory after, and the
+// deadline moves on by the time spent waiting for room in the budget, so
+// this host's own slowness is never charged to the sender.
 func (s *Server) readWholeBody(c *gin.Context, lim bodyLimit, cl *claim) ([]byte, *apiError) {
-	s.setBodyDeadline(c, time.Now().Add(s.cfg.BodyTimeout))
-	defer s.setBodyDeadline(c, time.Time{})
-	r, aerr := s.openBody(c, lim)
+	r, enc, aerr := s.openBody(c, lim)
 	if aerr != nil {
 		return nil, aerr
 	}
-	b, err := readBody(r, cl)
+	deadline := time.Now().Add(s.cfg.BodyTimeout)
+	s.setBodyDeadline(c, deadline)
+	cl.waited = func(d time.Duration) { // no read is in flight while grow waits
+		deadline = deadline.Add(d)
+		s.setBodyDeadline(c, deadline)
+	}
+	wire, err := readBody(r, cl)
+	cl.waited = nil
+	s.setBodyDeadline(c, time.Time{})
 	if err != nil {
 		// The rest of the body stays unread: do not reuse the connection.
 		c.Header("Connection", "close")
 		return nil, s.readError(c, err, lim)
 	}
-	return b, nil
+	if enc != "gzip" && enc != "x-gzip" {
+		return wire, nil
+	}
+	defer func() {
+		cl.shrink(cap(wire))
+		buffers.put(wire)
+	}()
+	zr, err := inflate(wire, lim)
+	if err == nil {
+		var b []byte
+		if b, err = readBody(zr, cl); err == nil {
+			return b, nil
+		}
+	}
+	return nil, s.readError(c, err, lim)
 }
 
 // setBodyDeadline bounds how long the request body may take to arrive, so

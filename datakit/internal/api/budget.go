@@ -81,6 +81,9 @@ type claim struct {
 	b    *budget
 	ctx  context.Context
 	held int64
+	// waited, when set, is told how long grow waited for room, so that
+	// the body's deadline can leave that time out.
+	waited func(time.Duration)
 }
 
 func (b *budget) claim(ctx context.Context) *claim { return &claim{b: b, ctx: ctx} }
@@ -95,8 +98,12 @@ func (c *claim) grow(n int) error {
 	}
 	if !c.b.sem.TryAcquire(int64(n)) {
 		ctx, cancel := context.WithTimeout(c.ctx, c.b.wait)
+		start := time.Now()
 		err := c.b.sem.Acquire(ctx, int64(n))
 		cancel()
+		if c.waited != nil {
+			c.waited(time.Since(start))
+		}
 		if err != nil {
 			if c.ctx.Err() != nil {
 				return c.ctx.Err()

@@ -3,9 +3,11 @@ package api
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"runtime"
@@ -155,6 +157,55 @@ func TestBodyTimeout(t *testing.T) {
 		t.Fatalf("%d WARN lines, want 2:\n%s", n, logged.String())
 	}
 	waitFor(t, "the room back", func() bool { return s.budget.inUse() == 0 })
+}
+
+// TestBodyTimeoutWireOnly: body_timeout bounds the arrival of the wire
+// bytes, not this host's inflating and waiting for room: a gzip body that
+// arrives at once and then waits for the budget longer than body_timeout
+// is answered 200 once the room comes back, never 408.
+func TestBodyTimeoutWireOnly(t *testing.T) {
+	s, f := newTestServer(t, Config{Listen: "127.0.0.1:0", MaxInflightBytes: 1 << 20,
+		BusyWait: 2 * time.Second, BodyTimeout: 100 * time.Millisecond})
+	base := startServer(t, s)
+	// Random values, so that most of a gzip body's wire is still unread
+	// when the inflating waits for room.
+	rnd := rand.New(rand.NewPCG(1, 2))
+	var body strings.Builder
+	lines := 0
+	for ; body.Len() < 4*chunkSize-100; lines++ {
+		fmt.Fprintf(&body, "m f=%di,g=%di 1700000000000000000\n", rnd.Int64(), rnd.Int64())
+	}
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write([]byte(body.String()))
+	zw.Close()
+	for i, enc := range []string{"gzip", "identity"} {
+		hold := s.budget.claim(t.Context())
+		if err := hold.grow(14 * chunkSize); err != nil {
+			t.Fatal(err)
+		}
+		time.AfterFunc(500*time.Millisecond, hold.release)
+		wire := body.String()
+		if enc == "gzip" {
+			wire = zb.String()
+		}
+		req, _ := http.NewRequest("POST", base+"/v1/write/metric", strings.NewReader(wire))
+		req.Header.Set("Content-Encoding", enc)
+		start := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: after waiting %v for room: %d %s, want 200", enc, time.Since(start), resp.StatusCode, answer)
+		}
+		if n := f.points(); n != (i+1)*lines {
+			t.Fatalf("%s: %d points accepted, want %d", enc, n, (i+1)*lines)
+		}
+		waitFor(t, "the room back", func() bool { return s.budget.inUse() == 0 })
+	}
 }
 
 // TestLastErrorLogBounded: the WARN line of a reported error is cut to
