@@ -9,9 +9,10 @@ TEST_TIMEOUT ?= 25m
 
 .PHONY: build run test setup generate docs clean
 
+# Binaries stay CGO-free: they run on any distribution without a libc match.
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/datakit ./datakit
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/datakit-ebpf ./externals/ebpf
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/datakit ./datakit
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/datakit-ebpf ./externals/ebpf
 
 run: build
 	$(BIN)/datakit run --conf-dir conf.d
