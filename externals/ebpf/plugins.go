@@ -60,7 +60,7 @@ var available = map[string]factory{
 			Tags:            baseTags(c),
 			Processes:       sh.stage,
 			L7: netflow.L7Config{DNS: c.DNSFlow, HTTP: slices.Contains(c.L7Enabled, "httpflow"),
-				CaptureBytes: c.L7CaptureBytes, SkipPids: skipPids(c)},
+				CaptureBytes: c.L7CaptureBytes, Skip: procselect.NewKernelSet(sh.sel, sh.procs)},
 			RecvPeers: netflow.RecvPeers(c.UDPRecvPeers),
 			UDP:       c.NetflowUDP,
 		}
@@ -142,19 +142,6 @@ func selectPlugins(c *config.Config, sink deliver.Sink, log *slog.Logger) ([]plu
 		}
 	}
 	return out, nil
-}
-
-// skipPids are the processes the payload capture never copies: the
-// collector and its supervisor, and the pids selection excludes.
-func skipPids(c *config.Config) []uint32 {
-	pids := procselect.Own(procRoot())
-	for pid := range c.Select.ExcludePids {
-		if len(pids) >= netflow.MaxSkipPids {
-			break // the rest are left out at flush, by selection
-		}
-		pids = append(pids, pid)
-	}
-	return pids
 }
 
 // l7Protocols are the L7 engine's enabled protocols.

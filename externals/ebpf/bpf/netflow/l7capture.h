@@ -111,13 +111,16 @@ static __always_inline bool l7_ignored(__u64 id)
 
 /*
  * Processes whose payload is never captured: the collector and its
- * supervisor (their own API traffic), filled by userspace at load. An
- * excluded process costs one lookup before the copy, and no ring buffer
- * record.
+ * supervisor (their own API traffic), and those selection excludes,
+ * which userspace adds as they exec or fork and removes as they exit
+ * (procselect.KernelSet). An excluded process costs one lookup before the
+ * copy, and no ring buffer record. 4096 processes: an include rule
+ * excludes nearly all of a host's; past that, userspace selection drops
+ * the rest.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
+	__uint(max_entries, 4096);
 	__type(key, __u32);
 	__type(value, __u8);
 } l7_skip_tgid SEC(".maps");

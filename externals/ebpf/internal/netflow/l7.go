@@ -13,6 +13,7 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/l7"
 	"netobs.local/agent/externals/ebpf/internal/l7/domains"
 	"netobs.local/agent/externals/ebpf/internal/loader"
+	"netobs.local/agent/externals/ebpf/internal/procselect"
 )
 
 // L7Config configures the payload capture behind httpflow and dnsflow
@@ -33,13 +34,17 @@ type L7Config struct {
 	CaptureBytes int
 	// RingBytes sizes the capture ring buffer (default 8 MiB).
 	RingBytes int
-	// SkipPids are processes whose payload the kernel never copies: the
-	// collector, its supervisor, and the pids excluded by selection.
-	SkipPids []uint32
+	// Skip keeps the kernel's l7_skip_tgid map equal to the processes
+	// whose payload is never copied: the collector, its supervisor, and
+	// those selection excludes (procselect.KernelSet); nil: none.
+	Skip KernelSkip
 }
 
-// MaxSkipPids is the size of the kernel's l7_skip_tgid map.
-const MaxSkipPids = 64
+// KernelSkip keeps a map of tgids the capture skips (procselect.KernelSet).
+type KernelSkip interface {
+	Bind(m procselect.TgidMap, max int) error
+	Unbind()
+}
 
 // MaxCaptureBytes is the kernel's compile-time bound of CaptureBytes
 // (L7_MAX_CAP in l7capture.h).
@@ -125,14 +130,20 @@ func (c *l7Capture) open(objs *netflowObjects, objects *loader.Stack) error {
 	}
 	c.objs, c.reader = objs, r
 	objects.Push(r)
-	for _, pid := range c.cfg.SkipPids {
-		if err := objs.L7SkipTgid.Put(pid, uint8(1)); err != nil {
-			return fmt.Errorf("l7 skip pid %d: %w", pid, err)
+	if c.cfg.Skip != nil {
+		if err := c.cfg.Skip.Bind(objs.L7SkipTgid, int(objs.L7SkipTgid.MaxEntries())); err != nil {
+			return fmt.Errorf("l7 skip map: %w", err)
 		}
+		objects.Push(unbinder{c.cfg.Skip})
 	}
 	c.cfg.Engine.Source(l7.SourceSocket, c.verdict)
 	return nil
 }
+
+// unbinder unbinds the skip set when the capture's objects close.
+type unbinder struct{ KernelSkip }
+
+func (u unbinder) Close() error { u.Unbind(); return nil }
 
 // start starts the reader (the capture's hooks are the plugin's: Hooks).
 func (c *l7Capture) start(ctx context.Context, p *Plugin) {

@@ -190,6 +190,7 @@ type EventKind uint8
 const (
 	Exec EventKind = iota + 1 // the process exec'ed Info.Path
 	Exit                      // the process exited (Info.Exited, ExitCode)
+	Fork                      // a new process runs its parent's image (Info: what is known of it)
 )
 
 // Event is one exec or exit the kernel reported, with what the table
@@ -199,11 +200,12 @@ type Event struct {
 	Info Info
 }
 
-// Subscribe calls fn with every exec and exit the kernel reports, in
-// order, on the cache's reader goroutine: fn must not block (hand the
-// event to a channel). Subscribers are bash's binary discovery and, later,
-// the TLS library discovery: they see short-lived processes that a /proc
-// scan would miss.
+// Subscribe calls fn with every exec, fork and exit the kernel reports,
+// in order, on the cache's reader goroutine: fn must not block, nor look
+// processes up (a lookup may wait for this reader); it hands the event to
+// a channel. Subscribers are bash's binary discovery, the kernel side of
+// selection (procselect.KernelSet) and, later, the TLS library discovery:
+// they see short-lived processes that a /proc scan would miss.
 func (t *Table) Subscribe(fn func(Event)) {
 	t.mu.Lock()
 	t.subs = append(t.subs, fn)
@@ -240,6 +242,7 @@ func (t *Table) applyLocked(ev *event, now time.Time) (pub Event, subs []func(Ev
 			child.UID, child.ContainerID, child.partial, child.inherited = p.UID, p.ContainerID, p.partial, !p.partial
 		}
 		t.put(child)
+		pub = Event{Kind: Fork, Info: child.Info}
 	case processProcEventType(k.Type) == processProcEventTypeEVENT_PROC_EXIT:
 		pub = Event{Kind: Exit, Info: Info{Pid: k.Pid, PPid: k.Ppid, Exited: true, ExitCode: k.ExitCode}}
 		if e := t.procs[k.Pid]; e != nil {
@@ -248,6 +251,19 @@ func (t *Table) applyLocked(ev *event, now time.Time) (pub Event, subs []func(Ev
 		}
 	}
 	return pub, subs
+}
+
+// Pids lists the processes the table holds that have not exited.
+func (t *Table) Pids() []uint32 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	pids := make([]uint32, 0, len(t.procs))
+	for pid, e := range t.procs {
+		if !e.Exited {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // put stores e, making room by dropping exited processes first.

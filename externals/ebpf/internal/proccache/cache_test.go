@@ -33,9 +33,11 @@ func TestTableEvents(t *testing.T) {
 	if !ok || info.Path != "/usr/bin/curl" || !info.Exited || info.ExitCode != 9 || info.Cmdline() != "curl -s" {
 		t.Fatalf("exited child: %+v %v", info, ok)
 	}
-	// Subscribers see the execs and the exit, not the fork.
-	if len(seen) != 3 || seen[0].Kind != Exec || seen[0].Info.Path != "/bin/bash" || seen[1].Kind != Exec ||
-		seen[1].Info.Pid != 11 || seen[2].Kind != Exit || seen[2].Info.Path != "/usr/bin/curl" || seen[2].Info.ExitCode != 9 {
+	// Subscribers see the exec, the fork (with its parent's image), the
+	// child's exec and its exit.
+	if len(seen) != 4 || seen[0].Kind != Exec || seen[0].Info.Path != "/bin/bash" ||
+		seen[1].Kind != Fork || seen[1].Info.Pid != 11 || seen[1].Info.Path != "/bin/bash" || seen[2].Kind != Exec ||
+		seen[2].Info.Pid != 11 || seen[3].Kind != Exit || seen[3].Info.Path != "/usr/bin/curl" || seen[3].Info.ExitCode != 9 {
 		t.Fatalf("subscriber saw %+v", seen)
 	}
 	tb.Sweep(now.Add(5 * time.Second))
