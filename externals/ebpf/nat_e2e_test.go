@@ -17,7 +17,8 @@ import (
 // an iptables DNAT rule, in the other an nft DNAT rule sends a virtual
 // address to the HTTP server on the host. curl through each rule gives
 // netflow points whose dst_nat_ip/dst_nat_port are the translated address;
-// curl straight to the server carries N/A.
+// curl straight to the server carries N/A. httpflow's points carry the same
+// translation.
 func TestConntrackDNAT(t *testing.T) {
 	testenv.RequireRoot(t)
 	testenv.RequireBinaries(t, "curl", "python3", "iptables", "nft", "ip")
@@ -88,6 +89,10 @@ func TestConntrackDNAT(t *testing.T) {
 		tags["dst_nat_ip"], tags["dst_nat_port"] = nat[0], nat[1]
 		if _, n := sum(pts, "netflow", "tcp_established", tags); n == 0 {
 			t.Errorf("%s: no point with dst_nat %s; got %v", c.what, c.nat, tagsOf(pts, "dst_ip", dst[0]))
+		}
+		// The same translation reaches httpflow, through the one enrichment stage.
+		if count, _ := sum(pts, "httpflow", "count", tags); count != 1 {
+			t.Errorf("%s: %d httpflow requests with dst_nat %s, want 1; got %v", c.what, count, c.nat, tagsOf(pts, "dst_ip", dst[0]))
 		}
 	}
 	if b, _ := os.ReadFile(out); !strings.Contains(string(b), "plugin=ebpf-conntrack") {
