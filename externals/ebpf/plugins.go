@@ -19,6 +19,7 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/l7/engine"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/redis"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/netflow"
 	"netobs.local/agent/externals/ebpf/internal/netlog"
@@ -59,7 +60,7 @@ var available = map[string]factory{
 			HostRoot:        hostRoot(),
 			Tags:            baseTags(c),
 			Processes:       sh.stage,
-			L7: netflow.L7Config{DNS: c.DNSFlow, HTTP: slices.Contains(c.L7Enabled, "httpflow"),
+			L7: netflow.L7Config{DNS: c.DNSFlow, HTTP: slices.Contains(c.L7Enabled, "httpflow") || slices.Contains(c.L7Enabled, redis.Name),
 				CaptureBytes: c.L7CaptureBytes, SkipPids: skipPids(c)},
 			RecvPeers: netflow.RecvPeers(c.UDPRecvPeers),
 			UDP:       c.NetflowUDP,
@@ -162,6 +163,9 @@ func l7Protocols(c *config.Config) []string {
 	var on []string
 	if slices.Contains(c.L7Enabled, "httpflow") {
 		on = append(on, http1.Name)
+	}
+	if slices.Contains(c.L7Enabled, redis.Name) {
+		on = append(on, redis.Name)
 	}
 	if c.DNSFlow {
 		on = append(on, dns.Name)

@@ -26,6 +26,7 @@ var plugins = map[string]bool{
 var l7Features = map[string]bool{
 	"httpflow":     true,
 	"httpflow-tls": false,
+	"redis":        true,
 }
 
 // pending are the options whose feature this build does not have; set
