@@ -19,6 +19,7 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/l7/engine"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/pgsql"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/redis"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/netflow"
@@ -60,7 +61,7 @@ var available = map[string]factory{
 			HostRoot:        hostRoot(),
 			Tags:            baseTags(c),
 			Processes:       sh.stage,
-			L7: netflow.L7Config{DNS: c.DNSFlow, HTTP: slices.Contains(c.L7Enabled, "httpflow") || slices.Contains(c.L7Enabled, redis.Name),
+			L7: netflow.L7Config{DNS: c.DNSFlow, HTTP: slices.ContainsFunc(l7Protocols(c), func(p string) bool { return p != dns.Name }),
 				CaptureBytes: c.L7CaptureBytes, SkipPids: skipPids(c)},
 			RecvPeers: netflow.RecvPeers(c.UDPRecvPeers),
 			UDP:       c.NetflowUDP,
@@ -164,8 +165,10 @@ func l7Protocols(c *config.Config) []string {
 	if slices.Contains(c.L7Enabled, "httpflow") {
 		on = append(on, http1.Name)
 	}
-	if slices.Contains(c.L7Enabled, redis.Name) {
-		on = append(on, redis.Name)
+	for _, db := range []string{redis.Name, pgsql.Name} { // their l7net_enabled value is their name
+		if slices.Contains(c.L7Enabled, db) {
+			on = append(on, db)
+		}
 	}
 	if c.DNSFlow {
 		on = append(on, dns.Name)

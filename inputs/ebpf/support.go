@@ -27,6 +27,7 @@ var l7Features = map[string]bool{
 	"httpflow":     true,
 	"httpflow-tls": false,
 	"redis":        true,
+	"pgsql":        true,
 }
 
 // pending are the options whose feature this build does not have; set

@@ -2,12 +2,13 @@ package redis
 
 import (
 	"netobs.local/agent/externals/ebpf/internal/l7"
+	"netobs.local/agent/externals/ebpf/internal/l7/dbflow"
 	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 )
 
 // command is a command awaiting its reply.
 type command struct {
-	x      Exchange
+	x      dbflow.Exchange
 	lastNs uint64 // the event that finished the command
 	bytes  uint64
 }
@@ -75,8 +76,8 @@ func (c *conn) cmdDone(m *msg) {
 		return
 	}
 	c.pending = append(c.pending, command{
-		x: Exchange{Exchange: l7.Exchange{Conn: c.ctx.Conn(c.ev, c.outgoing()), Tid: c.ev.Tid, StartNs: c.cmdStartNs},
-			Command: c.ctx.Intern(nameOr(m.name))},
+		x: dbflow.Exchange{Exchange: l7.Exchange{Conn: c.ctx.Conn(c.ev, c.outgoing()), Tid: c.ev.Tid, StartNs: c.cmdStartNs},
+			Op: c.ctx.Intern(nameOr(m.name))},
 		lastNs: c.ev.TimestampNs, bytes: m.bytes,
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"netobs.local/agent/externals/ebpf/internal/l7"
+	"netobs.local/agent/externals/ebpf/internal/l7/dbflow"
 	. "netobs.local/agent/externals/ebpf/internal/l7/proto/redis"
 	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 )
@@ -22,7 +23,7 @@ func FuzzRedis(f *testing.F) {
 	f.Fuzz(func(t *testing.T, cmds, replies []byte, cuts, capture uint8) {
 		tr := stream.New(stream.Config{Protocols: []stream.Protocol{Protocol}, MaxPending: 4},
 			stream.SinkFunc(func(x l7.Record) {
-				if e := x.(*Exchange); e.Command == "" {
+				if e := x.(*dbflow.Exchange); e.Op == "" {
 					t.Fatalf("an exchange without a command: %+v", e)
 				}
 			}))

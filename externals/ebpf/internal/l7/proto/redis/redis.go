@@ -3,12 +3,13 @@
 // strings on any port; an inline command on a Redis port), the command
 // and reply framing of each direction (resp.go), commands matched to
 // replies in order, pipelined too (conn.go), and their aggregation into
-// redisflow (agg.go). Only command names and error prefixes are read:
+// redisflow (l7/dbflow). Only command names and error prefixes are read:
 // keys, values and AUTH's password are never copied.
 package redis
 
 import (
 	"netobs.local/agent/externals/ebpf/internal/l7"
+	"netobs.local/agent/externals/ebpf/internal/l7/dbflow"
 	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 	"netobs.local/agent/externals/ebpf/internal/measure"
 )
@@ -22,23 +23,9 @@ var Protocol = stream.Protocol{
 	Ports:       []uint16{6379},
 	New:         func(stream.Config) stream.Parser { return parser{} },
 	Measurement: measure.Redisflow,
-	Aggregate:   func(c stream.AggregateConfig) stream.Aggregator { return newAgg(c) },
-}
-
-// Exchange is one command and its reply, seen from one side.
-type Exchange struct {
-	l7.Exchange
-	// Command is the interned command name, upper case, or OTHER.
-	Command string
-	// Error is the interned prefix of an error reply (ERR, WRONGTYPE...),
-	// empty when the reply is not an error.
-	Error string
-	// LatencyNs runs from the last event carrying the command to the
-	// first carrying its reply.
-	LatencyNs uint64
-	// BytesRead and BytesWritten are the local process's bytes of the
-	// command and its reply.
-	BytesRead, BytesWritten uint64
+	Aggregate: func(c stream.AggregateConfig) stream.Aggregator {
+		return dbflow.New(c, measure.Redisflow, dbflow.Fields{Op: "command", Error: "error"})
+	},
 }
 
 type parser struct{}

@@ -8,6 +8,7 @@ import (
 
 	"netobs.local/agent/externals/ebpf/internal/l7"
 	"netobs.local/agent/externals/ebpf/internal/l7/collect"
+	"netobs.local/agent/externals/ebpf/internal/l7/dbflow"
 	. "netobs.local/agent/externals/ebpf/internal/l7/proto/redis"
 	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 )
@@ -16,7 +17,7 @@ import (
 // emits.
 type rig struct {
 	c    *collect.Collector
-	got  []Exchange
+	got  []dbflow.Exchange
 	now  uint64
 	cap  int
 	port uint16
@@ -25,7 +26,7 @@ type rig struct {
 func newRig(t testing.TB) *rig {
 	r := &rig{cap: 512, port: 6379}
 	r.c = collect.New(collect.Config{Protocols: []stream.Protocol{Protocol}, Enabled: []string{Name}})
-	r.c.Subscribe(Name, func(x l7.Record) { r.got = append(r.got, *x.(*Exchange)) })
+	r.c.Subscribe(Name, func(x l7.Record) { r.got = append(r.got, *x.(*dbflow.Exchange)) })
 	return r
 }
 
@@ -44,7 +45,7 @@ func (r *rig) ev(dir l7.Dir, b string) {
 func (r *rig) summary() string {
 	var s []string
 	for _, x := range r.got {
-		s = append(s, fmt.Sprintf("%s/%s/%d/%d", x.Command, x.Error, x.BytesWritten, x.BytesRead))
+		s = append(s, fmt.Sprintf("%s/%s/%d/%d", x.Op, x.Error, x.BytesWritten, x.BytesRead))
 	}
 	return strings.Join(s, " ")
 }

@@ -1,4 +1,9 @@
-package redis
+// Package dbflow aggregates the exchanges of the database and cache
+// protocols (proto/redis, proto/pgsql...) into their measurement's points,
+// one per interval per (connection tags, operation, error): the command
+// or statement kind, and the error class (a Redis error prefix, an
+// SQLSTATE). Each protocol names its measurement and the two fields.
+package dbflow
 
 import (
 	"net/netip"
@@ -13,22 +18,45 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/measure"
 )
 
-type key struct{ command, err string }
+// Exchange is one request and its answer, seen from one side.
+type Exchange struct {
+	l7.Exchange
+	// Op is the interned command name or statement kind (GET, SELECT...).
+	Op string
+	// Error is the interned error class, empty when the answer is not an
+	// error.
+	Error string
+	// LatencyNs runs from the last event carrying the request to the
+	// first carrying its answer.
+	LatencyNs uint64
+	// BytesRead and BytesWritten are the local process's bytes of the
+	// request and its answer.
+	BytesRead, BytesWritten uint64
+}
+
+// Fields names a measurement's operation and error fields.
+type Fields struct{ Op, Error string }
+
+type key struct{ op, err string }
 
 type stats struct {
 	count, errors, latencySum, latencyMax, read, written uint64
 	remote, server                                       netip.Addr
 }
 
-// agg sums exchanges per interval into redisflow points, one per
-// (connection tags, command, error). Not safe for concurrent use.
+// agg sums exchanges per interval into m's points. Not safe for
+// concurrent use.
 type agg struct {
 	cfg    stream.AggregateConfig
+	m      *measure.Measurement
+	f      Fields
 	series *conntags.Series[key, stats]
 }
 
-func newAgg(cfg stream.AggregateConfig) *agg {
-	return &agg{cfg: cfg, series: conntags.NewSeries[key, stats](cfg.Tags, cfg.MaxSeries)}
+// New returns the aggregator of measurement m, whose string fields f
+// hold the operation and the error.
+func New(cfg stream.AggregateConfig, m *measure.Measurement, f Fields) stream.Aggregator {
+	return &agg{cfg: cfg, m: m, f: f, series: conntags.NewSeries[key, stats](cfg.Tags, cfg.MaxSeries)}
 }
 
 func (a *agg) Add(r l7.Record) {
@@ -36,7 +64,7 @@ func (a *agg) Add(r l7.Record) {
 	if !ok {
 		return
 	}
-	s, created := a.series.Get(x.Conn, key{x.Command, x.Error})
+	s, created := a.series.Get(x.Conn, key{x.Op, x.Error})
 	if s == nil {
 		return
 	}
@@ -56,7 +84,7 @@ func (a *agg) Add(r l7.Record) {
 func (a *agg) Overflow() uint64 { return a.series.Overflow() }
 
 func (a *agg) Flush(t time.Time) []lp.Point {
-	m := measure.Redisflow
+	m := a.m
 	pts := make([]lp.Point, 0, a.series.Len())
 	a.series.Flush(func(conn []lp.Tag, c l7.ConnInfo, k key, s *stats) {
 		if a.cfg.Stage != nil && !a.cfg.Stage.Observe(c.Pid) {
@@ -75,12 +103,12 @@ func (a *agg) Flush(t time.Time) []lp.Point {
 			Fields: []lp.Field{
 				lp.Int("bytes_read", int64(s.read)),
 				lp.Int("bytes_written", int64(s.written)),
-				{Key: "command", Value: lineprotocol.MustNewValue(k.command)},
 				lp.Int("count", int64(s.count)),
-				{Key: "error", Value: lineprotocol.MustNewValue(k.err)},
 				lp.Int("errors", int64(s.errors)),
 				lp.Int("latency", int64(s.latencySum/s.count)),
 				lp.Int("latency_max", int64(s.latencyMax)),
+				{Key: a.f.Op, Value: lineprotocol.MustNewValue(k.op)},
+				{Key: a.f.Error, Value: lineprotocol.MustNewValue(k.err)},
 			},
 			Time: t,
 		})
