@@ -28,6 +28,7 @@ var l7Features = map[string]bool{
 	"httpflow-tls": false,
 	"redis":        true,
 	"pgsql":        true,
+	"mysql":        true,
 }
 
 // pending are the options whose feature this build does not have; set

@@ -5,6 +5,7 @@ package protocols
 import (
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/mysql"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/pgsql"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/redis"
 	"netobs.local/agent/externals/ebpf/internal/l7/stream"
@@ -18,6 +19,7 @@ func Default() []stream.Protocol {
 		dns.Protocol,
 		redis.Protocol,
 		pgsql.Protocol,
+		mysql.Protocol,
 		http1.Protocol,
 	}
 }
