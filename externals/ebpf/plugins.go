@@ -19,6 +19,7 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/l7/engine"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/memcached"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/mysql"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/pgsql"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/redis"
@@ -166,7 +167,7 @@ func l7Protocols(c *config.Config) []string {
 	if slices.Contains(c.L7Enabled, "httpflow") {
 		on = append(on, http1.Name)
 	}
-	for _, db := range []string{redis.Name, pgsql.Name, mysql.Name} { // their l7net_enabled value is their name
+	for _, db := range []string{redis.Name, pgsql.Name, mysql.Name, memcached.Name} { // their l7net_enabled value is their name
 		if slices.Contains(c.L7Enabled, db) {
 			on = append(on, db)
 		}

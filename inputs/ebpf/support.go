@@ -29,6 +29,7 @@ var l7Features = map[string]bool{
 	"redis":        true,
 	"pgsql":        true,
 	"mysql":        true,
+	"memcached":    true,
 }
 
 // pending are the options whose feature this build does not have; set

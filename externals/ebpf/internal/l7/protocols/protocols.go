@@ -5,6 +5,7 @@ package protocols
 import (
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/memcached"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/mysql"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/pgsql"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/redis"
@@ -20,6 +21,7 @@ func Default() []stream.Protocol {
 		redis.Protocol,
 		pgsql.Protocol,
 		mysql.Protocol,
+		memcached.Protocol,
 		http1.Protocol,
 	}
 }
