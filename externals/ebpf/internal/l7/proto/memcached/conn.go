@@ -2,7 +2,6 @@ package memcached
 
 import (
 	"bytes"
-	"strconv"
 
 	"netobs.local/agent/externals/ebpf/internal/l7"
 	"netobs.local/agent/externals/ebpf/internal/l7/dbflow"
@@ -63,22 +62,19 @@ func (c *conn) Handle(ctx *stream.Ctx, ev *l7.Event) {
 // command reads one command line: its name, its data block's size and
 // noreply; never its key.
 func (c *conn) command(b []byte, size uint64) uint64 {
-	f := bytes.Fields(b)
-	if len(f) == 0 {
+	name, last := field(b, 0), lastField(b)
+	if len(name) == 0 {
 		return 0
 	}
-	cmd, ok := commands[string(f[0])]
+	cmd, ok := commands[string(name)]
 	if !ok {
 		cmd = command{"OTHER", oneLine, false}
 	}
 	var data uint64
 	if cmd.storage {
-		i := 4 // set k flags exptime bytes
-		if len(f) > i {
-			data, _ = strconv.ParseUint(string(f[i]), 10, 32)
-		}
+		data = number(field(b, 4)) // set k flags exptime bytes
 	}
-	if cmd.answer == noAnswer || bytes.Equal(f[len(f)-1], []byte("noreply")) {
+	if cmd.answer == noAnswer || bytes.Equal(last, []byte("noreply")) {
 		return data
 	}
 	if c.lost > 0 || len(c.pending) >= c.ctx.Config().MaxPending {
@@ -115,9 +111,8 @@ func (c *conn) response(b []byte, size uint64) uint64 {
 		u.x.Error = c.ctx.Intern(word)
 	case "VALUE": // VALUE key flags bytes [cas]
 		if u.answer == untilEnd {
-			f := bytes.Fields(rest)
-			if len(f) >= 3 {
-				n, _ := strconv.ParseUint(string(f[2]), 10, 32)
+			if f := field(rest, 2); len(f) > 0 {
+				n := number(f)
 				u.res += n + 2
 				return n
 			}
@@ -134,6 +129,48 @@ func (c *conn) response(b []byte, size uint64) uint64 {
 	}
 	c.finish()
 	return 0
+}
+
+// field returns the i-th space-separated field of a line, without
+// allocating (bytes.Fields would, per command).
+func field(b []byte, i int) []byte {
+	for {
+		for len(b) > 0 && b[0] == ' ' {
+			b = b[1:]
+		}
+		end := bytes.IndexByte(b, ' ')
+		if end < 0 {
+			end = len(b)
+		}
+		if i == 0 || end == len(b) {
+			if i == 0 {
+				return b[:end]
+			}
+			return nil
+		}
+		b, i = b[end:], i-1
+	}
+}
+
+func lastField(b []byte) []byte {
+	b = bytes.TrimRight(b, " ")
+	return b[bytes.LastIndexByte(b, ' ')+1:]
+}
+
+// number parses a decimal of at most 10 digits (a data block's size); 0
+// when it is not one.
+func number(b []byte) uint64 {
+	if len(b) == 0 || len(b) > 10 {
+		return 0
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n
 }
 
 func (c *conn) finish() {
