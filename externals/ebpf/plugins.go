@@ -19,6 +19,10 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/l7/engine"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/memcached"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/mysql"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/pgsql"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/redis"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/netflow"
 	"netobs.local/agent/externals/ebpf/internal/netlog"
@@ -59,7 +63,7 @@ var available = map[string]factory{
 			HostRoot:        hostRoot(),
 			Tags:            baseTags(c),
 			Processes:       sh.stage,
-			L7: netflow.L7Config{DNS: c.DNSFlow, HTTP: slices.Contains(c.L7Enabled, "httpflow"),
+			L7: netflow.L7Config{DNS: c.DNSFlow, HTTP: slices.ContainsFunc(l7Protocols(c), func(p string) bool { return p != dns.Name }),
 				CaptureBytes: c.L7CaptureBytes, Skip: procselect.NewKernelSet(sh.sel, sh.procs)},
 			RecvPeers: netflow.RecvPeers(c.UDPRecvPeers),
 			UDP:       c.NetflowUDP,
@@ -149,6 +153,11 @@ func l7Protocols(c *config.Config) []string {
 	var on []string
 	if slices.Contains(c.L7Enabled, "httpflow") {
 		on = append(on, http1.Name)
+	}
+	for _, db := range []string{redis.Name, pgsql.Name, mysql.Name, memcached.Name} { // their l7net_enabled value is their name
+		if slices.Contains(c.L7Enabled, db) {
+			on = append(on, db)
+		}
 	}
 	if c.DNSFlow {
 		on = append(on, dns.Name)

@@ -26,6 +26,10 @@ var plugins = map[string]bool{
 var l7Features = map[string]bool{
 	"httpflow":     true,
 	"httpflow-tls": false,
+	"redis":        true,
+	"pgsql":        true,
+	"mysql":        true,
+	"memcached":    true,
 }
 
 // pending are the options whose feature this build does not have; set

@@ -20,7 +20,7 @@ import (
 var Plugins = []string{"ebpf-net", "ebpf-bash", "ebpf-conntrack", "ebpf-trace", "bpf-netlog"}
 
 // L7 are the accepted --l7net-enabled values.
-var L7 = []string{"httpflow", "httpflow-tls"}
+var L7 = []string{"httpflow", "httpflow-tls", "redis", "pgsql", "mysql", "memcached"}
 
 // leanNote ends the help of the options that need ebpf-net's per-syscall
 // hooks, so that whoever turns one off learns what turns them all off.

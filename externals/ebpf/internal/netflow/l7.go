@@ -26,7 +26,8 @@ type L7Config struct {
 	// gives netflow and httpflow their dst_domain. The capture runs when
 	// DNS or HTTP is on.
 	DNS bool
-	// HTTP turns httpflow on (l7net_enabled = ["httpflow"]); without it
+	// HTTP turns the capture of every TCP socket on, for the TCP protocols
+	// (l7net_enabled = ["httpflow"], ["redis"]...); without it
 	// TCP is captured only on the DNS port.
 	HTTP bool
 	// CaptureBytes caps the payload bytes copied per syscall (default
