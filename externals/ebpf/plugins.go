@@ -19,6 +19,7 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/l7/engine"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/http2"
 	"netobs.local/agent/externals/ebpf/internal/lp"
 	"netobs.local/agent/externals/ebpf/internal/netflow"
 	"netobs.local/agent/externals/ebpf/internal/netlog"
@@ -161,7 +162,7 @@ func skipPids(c *config.Config) []uint32 {
 func l7Protocols(c *config.Config) []string {
 	var on []string
 	if slices.Contains(c.L7Enabled, "httpflow") {
-		on = append(on, http1.Name)
+		on = append(on, http1.Name, http2.Name)
 	}
 	if c.DNSFlow {
 		on = append(on, dns.Name)
