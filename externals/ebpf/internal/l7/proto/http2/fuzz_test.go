@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"netobs.local/agent/externals/ebpf/internal/l7"
-	"netobs.local/agent/externals/ebpf/internal/l7/protocols"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/http2"
+	"netobs.local/agent/externals/ebpf/internal/l7/protocols"
 	"netobs.local/agent/externals/ebpf/internal/l7/stream"
 )
 

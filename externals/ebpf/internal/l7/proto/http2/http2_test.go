@@ -177,4 +177,3 @@ func TestDetect(t *testing.T) {
 		t.Fatalf("preface: %+v %+v", s.got, tr.Stats())
 	}
 }
-
