@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"net"
@@ -29,6 +30,8 @@ type httpTruth struct {
 	// keepAlive: curl's transfers after the first must reuse its
 	// connection (not so against HTTP/1.0 servers).
 	keepAlive bool
+	// version is the http_version every point must carry ("" is 1.1).
+	version string
 }
 
 func newTruth() *httpTruth {
@@ -165,7 +168,7 @@ func checkHTTPFlow(t *testing.T, out string, stop func(), serverPort int, server
 			if lat <= 0 || lat > bound {
 				t.Errorf("%s %s: latency %d ns, want > 0 and <= the client's %d ns", dir, key, lat, bound)
 			}
-			if p.strs["http_version"] != "1.1" {
+			if v := cmp.Or(h.version, "1.1"); p.strs["http_version"] != v {
 				t.Errorf("%s %s: http_version %q", dir, key, p.strs["http_version"])
 			}
 			if dir == "outgoing" && !h.pids[p.tags["pid"]] {

@@ -19,6 +19,7 @@ import (
 	"netobs.local/agent/externals/ebpf/internal/l7/engine"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/http2"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/memcached"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/mysql"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/pgsql"
@@ -152,7 +153,7 @@ func selectPlugins(c *config.Config, sink deliver.Sink, log *slog.Logger) ([]plu
 func l7Protocols(c *config.Config) []string {
 	var on []string
 	if slices.Contains(c.L7Enabled, "httpflow") {
-		on = append(on, http1.Name)
+		on = append(on, http1.Name, http2.Name)
 	}
 	for _, db := range []string{redis.Name, pgsql.Name, mysql.Name, memcached.Name} { // their l7net_enabled value is their name
 		if slices.Contains(c.L7Enabled, db) {

@@ -197,7 +197,7 @@ static __always_inline __u64 sock_id(struct sock *sk, __u8 proto)
 }
 
 #if defined(__TARGET_ARCH_x86)
-#define L7_MAX_IOV 4
+#define L7_MAX_IOV 8
 
 /*
  * bound_reg clamps v to max in the register that carries it on. The
@@ -211,7 +211,10 @@ static __always_inline __u64 sock_id(struct sock *sk, __u8 proto)
 /*
  * l7_gather copies up to limit bytes from the first L7_MAX_IOV iovecs into
  * e->payload and returns how many it copied: a DNS-over-TCP writev puts
- * the length prefix and the message in separate iovecs.
+ * the length prefix and the message in separate iovecs, and an HTTP/2
+ * server's writev gives each frame header and payload an iovec of its own
+ * (nginx's first answer is SETTINGS, WINDOW_UPDATE, SETTINGS ACK, then
+ * HEADERS as header and block: 5 iovecs, and HPACK needs the block).
  */
 static __always_inline __u64 l7_gather(struct l7_scratch_buf *b, const struct iovec *uiov, __u64 iovcnt,
 				       __u64 limit)

@@ -63,6 +63,9 @@ type HTTPExchange struct {
 	// Unanswered: the connection ended before a response began (Status 0).
 	// Aggregators of answered requests (httpflow) leave these out.
 	Unanswered bool
+	// GRPCStatus is the grpc-status of an HTTP/2 response's trailers (or
+	// trailers-only headers), "" when it had none.
+	GRPCStatus string
 }
 
 // MaxAnswers bounds the addresses a DNSExchange carries.

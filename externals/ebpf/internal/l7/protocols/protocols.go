@@ -5,6 +5,7 @@ package protocols
 import (
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/dns"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/http1"
+	"netobs.local/agent/externals/ebpf/internal/l7/proto/http2"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/memcached"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/mysql"
 	"netobs.local/agent/externals/ebpf/internal/l7/proto/pgsql"
@@ -22,6 +23,7 @@ func Default() []stream.Protocol {
 		pgsql.Protocol,
 		mysql.Protocol,
 		memcached.Protocol,
+		http2.Protocol, // before http1, which would take "PRI * HTTP/2.0" for a request line
 		http1.Protocol,
 	}
 }

@@ -100,4 +100,8 @@ type Stats struct {
 	Unmatched       uint64 // responses without a request (mid-stream)
 	DNSErrors       uint64 // DNS payloads that did not parse
 	InternOverflow  uint64 // strings allocated because the intern table was full
+	// HTTP2Undecodable counts HTTP/2 header blocks that could not be
+	// decoded: cut by the capture, or after an HPACK desync (a
+	// connection older than the collector), not errors.
+	HTTP2Undecodable uint64
 }
