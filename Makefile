@@ -7,12 +7,17 @@ LDFLAGS   := -X netobs.local/agent/datakit/internal/version.Version=$(VERSION) \
              -X netobs.local/agent/datakit/internal/version.Commit=$(COMMIT)
 TEST_TIMEOUT ?= 25m
 
-.PHONY: build run test setup generate docs clean
+.PHONY: build run test setup generate docs clean package
 
 # Binaries stay CGO-free: they run on any distribution without a libc match.
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/datakit ./datakit
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/datakit-ebpf ./externals/ebpf
+
+# The .deb (packaging/deb, nfpm as a library in a module of its own, so its
+# dependencies stay out of go.mod), written next to the binaries.
+package: build
+	cd packaging/deb && CGO_ENABLED=0 $(GO) run . -root ../.. -bin $(abspath $(BIN)) -version $(VERSION)
 
 run: build
 	$(BIN)/datakit run --conf-dir conf.d

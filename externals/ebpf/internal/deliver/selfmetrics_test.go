@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -48,7 +50,8 @@ func TestSenderSelfPointCountsDeliveryDropsAndErrors(t *testing.T) {
 		t.Fatalf("self point %+v", p)
 	}
 	want := map[string]int64{"points": 2, "send_errors": 2, "send_drops": 1}
-	if got := fields(p); len(got) != 3 || got["points"] != 2 || got["send_errors"] != 2 || got["send_drops"] != 1 {
+	if got := fields(p); len(got) != 5 || got["points"] != 2 || got["send_errors"] != 2 || got["send_drops"] != 1 ||
+		got["queue_depth"] != 0 || got["queue_capacity"] != int64(cap(s.queue)) {
 		t.Fatalf("fields %v, want %v", got, want)
 	}
 	for _, f := range p.Fields {
@@ -82,8 +85,17 @@ func TestSenderReportsItself(t *testing.T) {
 	<-done
 	stop() // delivers the last point
 	close(got)
-	if !strings.HasPrefix(first, "/v1/write/metric?input=datakit-ebpf%2Fdatakit_ebpf datakit_ebpf,host=h,plugin=sender points=0i,send_errors=0i,send_drops=0i ") {
+	if !strings.HasPrefix(first, "/v1/write/metric?input=datakit-ebpf%2Fdatakit_ebpf datakit_ebpf,host=h,plugin=sender points=0i,send_errors=0i,send_drops=0i,queue_depth=") {
 		t.Fatalf("first self post %q", first)
+	}
+	// The process's own point rides with it: CPU over the interval, and
+	// an RSS this test process plausibly has (more than 1 MiB).
+	m := regexp.MustCompile(`datakit_ebpf,host=h,plugin=collector cpu_millicores=(\d+)i,rss_bytes=(\d+)i `).FindStringSubmatch(first)
+	if m == nil {
+		t.Fatalf("no plugin=collector point in %q", first)
+	}
+	if rss, _ := strconv.ParseInt(m[2], 10, 64); rss < 1<<20 {
+		t.Errorf("rss_bytes %d", rss)
 	}
 	var last string
 	for last = range got {

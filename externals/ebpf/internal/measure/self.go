@@ -10,7 +10,7 @@ var Collector = Register(Measurement{
 		"per interval (deltas), except where the unit says otherwise.",
 	Tags: []Tag{
 		{"host", "System hostname"},
-		{"plugin", "The plugin the counters belong to (ebpf-net, ...), or `sender` for delivery"},
+		{"plugin", "The plugin the counters belong to (ebpf-net, ...), `sender` for delivery, or `collector` for the process itself"},
 	},
 	Fields: []Field{
 		{"events", Int, "count", "Ring-buffer records decoded"},
@@ -24,5 +24,9 @@ var Collector = Register(Measurement{
 		{"points", Int, "count", "Points produced (plugins) or delivered (sender)"},
 		{"send_errors", Int, "count", "Failed POST attempts (sender)"},
 		{"send_drops", Int, "count", "Points dropped by the sender: queue full, 4xx, or retries exhausted"},
+		{"queue_depth", Int, "count", "Batches waiting in the sender's queue at the report (a gauge; sender)"},
+		{"queue_capacity", Int, "count", "The sender queue's capacity in batches (sender)"},
+		{"cpu_millicores", Int, "millicores", "The collector's CPU (user+system, all threads) over the last interval, in thousandths of a core (collector)"},
+		{"rss_bytes", Int, "B", "The collector's resident set at the report (a gauge; collector)"},
 	},
 })
