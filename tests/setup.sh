@@ -38,3 +38,6 @@ if ! command -v npm >/dev/null; then
 fi
 (cd datakit/internal/view/web/_ui && npm ci --no-audit --no-fund --loglevel=error)
 go mod download
+# The Kubernetes metadata tests run a real kube-apiserver and etcd (slow
+# first build, cached under ~/.cache/netobs-k8s afterwards).
+tests/k8s/build.sh
