@@ -18,14 +18,13 @@ type pend struct {
 // conn is one memcached socket, a client's or a server's: the direction
 // of its first command is the command direction.
 type conn struct {
-	cmdDir  l7.Dir
-	fe, be  lines
-	pending []pend
-	lost    int
-	resync  bool
-	cur     pend // the command whose data block is being skipped
-	ctx     *stream.Ctx
-	ev      *l7.Event
+	cmdDir l7.Dir
+	fe, be lines
+	dbflow.Queue[pend]
+	resync bool
+	cur    pend // the command whose data block is being skipped
+	ctx    *stream.Ctx
+	ev     *l7.Event
 }
 
 func (c *conn) outgoing() bool { return c.cmdDir == l7.DirSend }
@@ -50,8 +49,8 @@ func (c *conn) Handle(ctx *stream.Ctx, ev *l7.Event) {
 	// memcached writes each retrieval's answer with one sendmsg, of more
 	// iovecs (VALUE line, data, ..., END) than the capture gathers: a cut
 	// answer ends with its event.
-	if ev.Truncated() && len(c.pending) > 0 && c.pending[0].answer == untilEnd {
-		c.pending[0].res = uint64(ev.TotalLen)
+	if ev.Truncated() && len(c.Pending) > 0 && c.Pending[0].answer == untilEnd {
+		c.Pending[0].res = uint64(ev.TotalLen)
 		c.finish()
 		c.be.reset()
 		return
@@ -77,12 +76,10 @@ func (c *conn) command(b []byte, size uint64) uint64 {
 	if cmd.answer == noAnswer || bytes.Equal(last, []byte("noreply")) {
 		return data
 	}
-	if c.lost > 0 || len(c.pending) >= c.ctx.Config().MaxPending {
-		c.lost++
-		c.ctx.Stats().PendingOverflow++
+	if c.Overflows(c.ctx) {
 		return data
 	}
-	c.pending = append(c.pending, pend{
+	c.Pending = append(c.Pending, pend{
 		x:      dbflow.Exchange{Exchange: l7.Exchange{Conn: c.ctx.Conn(c.ev, c.outgoing()), Tid: c.ev.Tid, StartNs: c.ev.TimestampNs}, Op: cmd.name},
 		answer: cmd.answer, lastNs: c.ev.TimestampNs, req: size + data + min(data, 1)*2,
 	})
@@ -92,15 +89,11 @@ func (c *conn) command(b []byte, size uint64) uint64 {
 // response reads one response line; a VALUE line's data block is
 // skipped.
 func (c *conn) response(b []byte, size uint64) uint64 {
-	if len(c.pending) == 0 {
-		if c.lost > 0 {
-			c.lost--
-		} else {
-			c.ctx.Stats().Unmatched++
-		}
+	if len(c.Pending) == 0 {
+		c.Orphan(c.ctx)
 		return 0
 	}
-	u := &c.pending[0]
+	u := &c.Pending[0]
 	u.res += size
 	if u.firstNs == 0 {
 		u.firstNs = c.ev.TimestampNs
@@ -174,7 +167,7 @@ func number(b []byte) uint64 {
 }
 
 func (c *conn) finish() {
-	u := &c.pending[0]
+	u := &c.Pending[0]
 	x := &u.x
 	if u.firstNs > u.lastNs {
 		x.LatencyNs = u.firstNs - u.lastNs
@@ -186,13 +179,12 @@ func (c *conn) finish() {
 		x.BytesWritten, x.BytesRead = u.res, u.req
 	}
 	c.ctx.Emit(x)
-	c.pending = append(c.pending[:0], c.pending[1:]...)
+	c.Pending = append(c.Pending[:0], c.Pending[1:]...)
 }
 
 func (c *conn) lose(ctx *stream.Ctx) {
-	ctx.Stats().Unanswered += uint64(len(c.pending) + c.lost)
-	clear(c.pending)
-	c.pending, c.lost, c.resync = c.pending[:0], 0, true
+	c.Drop(ctx)
+	c.resync = true
 	c.fe.reset()
 	c.be.reset()
 }
@@ -200,8 +192,7 @@ func (c *conn) lose(ctx *stream.Ctx) {
 func (c *conn) Advance(*stream.Ctx, uint64) {}
 
 func (c *conn) Close(ctx *stream.Ctx) {
-	ctx.Stats().Unanswered += uint64(len(c.pending) + c.lost)
-	c.pending, c.lost = nil, 0
+	c.Drop(ctx)
 }
 
-func (c *conn) Held() (pending, carried int) { return len(c.pending), c.fe.held() + c.be.held() }
+func (c *conn) Held() (pending, carried int) { return len(c.Pending), c.fe.held() + c.be.held() }

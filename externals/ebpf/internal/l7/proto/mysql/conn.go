@@ -56,12 +56,11 @@ type conn struct {
 	phase        phase
 	serverCaps   uint32
 	deprecateEOF bool
-	pending      []pend
-	lost         int
-	resync       bool
-	stmts        map[uint32]string // statement id → kind
-	ctx          *stream.Ctx
-	ev           *l7.Event
+	dbflow.Queue[pend]
+	resync bool
+	stmts  map[uint32]string // statement id → kind
+	ctx    *stream.Ctx
+	ev     *l7.Event
 }
 
 func newConn(cmdDir l7.Dir, handshake bool) *conn {
@@ -131,12 +130,10 @@ func (c *conn) client(seq byte, body []byte, n, size uint64) {
 			}
 		}
 	}
-	if c.lost > 0 || len(c.pending) >= c.ctx.Config().MaxPending {
-		c.lost++
-		c.ctx.Stats().PendingOverflow++
+	if c.Overflows(c.ctx) {
 		return
 	}
-	c.pending = append(c.pending, pend{
+	c.Pending = append(c.Pending, pend{
 		x:   dbflow.Exchange{Exchange: l7.Exchange{Conn: c.ctx.Conn(c.ev, c.outgoing()), Tid: c.ev.Tid, StartNs: c.ev.TimestampNs}, Op: kind},
 		cmd: body[0], lastNs: c.ev.TimestampNs, req: size,
 	})
@@ -157,17 +154,13 @@ func (c *conn) server(seq byte, body []byte, n, size uint64) {
 	case phResponse:
 		return
 	}
-	if len(c.pending) == 0 {
+	if len(c.Pending) == 0 {
 		if seq == 1 {
-			if c.lost > 0 {
-				c.lost--
-			} else {
-				c.ctx.Stats().Unmatched++
-			}
+			c.Orphan(c.ctx)
 		}
 		return
 	}
-	u := &c.pending[0]
+	u := &c.Pending[0]
 	u.res += size
 	if u.firstNs == 0 {
 		u.firstNs = c.ev.TimestampNs
@@ -244,7 +237,7 @@ func (c *conn) server(seq byte, body []byte, n, size uint64) {
 
 // finish reports the first pending command.
 func (c *conn) finish() {
-	u := &c.pending[0]
+	u := &c.Pending[0]
 	x := &u.x
 	if u.firstNs > u.lastNs {
 		x.LatencyNs = u.firstNs - u.lastNs
@@ -256,7 +249,7 @@ func (c *conn) finish() {
 		x.BytesWritten, x.BytesRead = u.res, u.req
 	}
 	c.ctx.Emit(x)
-	c.pending = append(c.pending[:0], c.pending[1:]...)
+	c.Pending = append(c.Pending[:0], c.Pending[1:]...)
 }
 
 // errClass is an ERR packet's "code:SQLSTATE" (1062:23000), or its code
@@ -337,9 +330,8 @@ func handshakeCaps(b []byte) uint32 {
 }
 
 func (c *conn) lose(ctx *stream.Ctx) {
-	ctx.Stats().Unanswered += uint64(len(c.pending) + c.lost)
-	clear(c.pending)
-	c.pending, c.lost, c.resync = c.pending[:0], 0, true
+	c.Drop(ctx)
+	c.resync = true
 	if c.phase != phCommand {
 		c.phase = phCommand
 	}
@@ -350,8 +342,7 @@ func (c *conn) lose(ctx *stream.Ctx) {
 func (c *conn) Advance(*stream.Ctx, uint64) {}
 
 func (c *conn) Close(ctx *stream.Ctx) {
-	ctx.Stats().Unanswered += uint64(len(c.pending) + c.lost)
-	c.pending, c.lost = nil, 0
+	c.Drop(ctx)
 }
 
-func (c *conn) Held() (pending, carried int) { return len(c.pending), c.fe.held() + c.be.held() }
+func (c *conn) Held() (pending, carried int) { return len(c.Pending), c.fe.held() + c.be.held() }

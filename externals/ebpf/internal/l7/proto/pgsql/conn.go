@@ -29,10 +29,9 @@ type unit struct {
 // order, each ending with ReadyForQuery ('Z'), so they are matched first
 // in, first out (pipelined extended queries too).
 type conn struct {
-	feDir    l7.Dir
-	fe, be   framer
-	pending  []unit
-	lost     int  // requests dropped at MaxPending, answers still to come
+	feDir  l7.Dir
+	fe, be framer
+	dbflow.Queue[unit]
 	resync   bool // framing lost: answers are ignored until the next request
 	awaitEnc bool // an SSLRequest or GSSENCRequest awaits its one-byte answer
 
@@ -150,29 +149,23 @@ func (c *conn) op(kind string) {
 
 // push queues a finished request.
 func (c *conn) push(u unit) {
-	if c.lost > 0 || len(c.pending) >= c.ctx.Config().MaxPending {
-		c.lost++
-		c.ctx.Stats().PendingOverflow++
+	if c.Overflows(c.ctx) {
 		return
 	}
 	u.x.Exchange = l7.Exchange{Conn: c.ctx.Conn(c.ev, c.outgoing), Tid: c.ev.Tid, StartNs: c.ev.TimestampNs}
 	u.lastNs = c.ev.TimestampNs
-	c.pending = append(c.pending, u)
+	c.Pending = append(c.Pending, u)
 }
 
 // backend handles one message of the server.
 func (c *conn) backend(typ byte, body []byte, size uint64) {
-	if len(c.pending) == 0 {
+	if len(c.Pending) == 0 {
 		if typ == 'Z' {
-			if c.lost > 0 {
-				c.lost--
-			} else {
-				c.ctx.Stats().Unmatched++
-			}
+			c.Orphan(c.ctx)
 		}
 		return
 	}
-	u := &c.pending[0]
+	u := &c.Pending[0]
 	u.resBytes += size
 	if u.firstNs == 0 {
 		u.firstNs = c.ev.TimestampNs
@@ -196,7 +189,7 @@ func (c *conn) backend(typ byte, body []byte, size uint64) {
 			}
 			c.ctx.Emit(x)
 		}
-		c.pending = append(c.pending[:0], c.pending[1:]...)
+		c.Pending = append(c.Pending[:0], c.Pending[1:]...)
 	}
 }
 
@@ -226,9 +219,8 @@ func isState(v []byte) bool {
 // lose gives up the framing: pending requests are unanswered, answers
 // are ignored until the next request.
 func (c *conn) lose(ctx *stream.Ctx) {
-	ctx.Stats().Unanswered += uint64(len(c.pending) + c.lost)
-	clear(c.pending)
-	c.pending, c.lost, c.resync, c.awaitEnc = c.pending[:0], 0, true, false
+	c.Drop(ctx)
+	c.resync, c.awaitEnc = true, false
 	c.cur, c.curOpen = unit{}, false
 	c.fe.reset()
 	c.be.reset()
@@ -237,8 +229,7 @@ func (c *conn) lose(ctx *stream.Ctx) {
 func (c *conn) Advance(*stream.Ctx, uint64) {}
 
 func (c *conn) Close(ctx *stream.Ctx) {
-	ctx.Stats().Unanswered += uint64(len(c.pending) + c.lost)
-	c.pending, c.lost = nil, 0
+	c.Drop(ctx)
 }
 
-func (c *conn) Held() (pending, carried int) { return len(c.pending), c.fe.held() + c.be.held() }
+func (c *conn) Held() (pending, carried int) { return len(c.Pending), c.fe.held() + c.be.held() }

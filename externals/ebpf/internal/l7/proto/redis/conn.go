@@ -18,13 +18,9 @@ type command struct {
 // of the commands (pipelined or not), so they are matched first in,
 // first out. RESP3 pushes and attributes are not replies.
 type conn struct {
-	cmdDir  l7.Dir
-	f       [2]framer // the command and the reply direction
-	pending []command
-	// lost counts commands dropped at MaxPending whose replies are still
-	// to come: they follow every pending command, and commands are dropped
-	// while there are any, so that the order holds.
-	lost int
+	cmdDir l7.Dir
+	f      [2]framer // the command and the reply direction
+	dbflow.Queue[command]
 	// resync: a direction could not be framed; replies are dropped until
 	// the next command starts afresh.
 	resync bool
@@ -70,12 +66,10 @@ func (c *conn) cmdStart()   { c.cmdStartNs = c.ev.TimestampNs }
 func (c *conn) replyStart() { c.replyStartNs = c.ev.TimestampNs }
 
 func (c *conn) cmdDone(m *msg) {
-	if c.lost > 0 || len(c.pending) >= c.ctx.Config().MaxPending {
-		c.lost++
-		c.ctx.Stats().PendingOverflow++
+	if c.Overflows(c.ctx) {
 		return
 	}
-	c.pending = append(c.pending, command{
+	c.Pending = append(c.Pending, command{
 		x: dbflow.Exchange{Exchange: l7.Exchange{Conn: c.ctx.Conn(c.ev, c.outgoing()), Tid: c.ev.Tid, StartNs: c.cmdStartNs},
 			Op: c.ctx.Intern(nameOr(m.name))},
 		lastNs: c.ev.TimestampNs, bytes: m.bytes,
@@ -95,15 +89,11 @@ func (c *conn) replyDone(m *msg) {
 	if m.push {
 		return
 	}
-	if len(c.pending) == 0 {
-		if c.lost > 0 {
-			c.lost--
-		} else {
-			c.ctx.Stats().Unmatched++
-		}
+	if len(c.Pending) == 0 {
+		c.Orphan(c.ctx)
 		return
 	}
-	p := &c.pending[0]
+	p := &c.Pending[0]
 	x := &p.x
 	if m.err {
 		x.Error = c.ctx.Intern(m.name)
@@ -118,15 +108,14 @@ func (c *conn) replyDone(m *msg) {
 		x.BytesWritten, x.BytesRead = m.bytes, p.bytes
 	}
 	c.ctx.Emit(x)
-	c.pending = append(c.pending[:0], c.pending[1:]...)
+	c.Pending = append(c.Pending[:0], c.Pending[1:]...)
 }
 
 // lose gives up the framing of both directions: the commands awaiting a
 // reply are unanswered, and replies are ignored until the next command.
 func (c *conn) lose(ctx *stream.Ctx) {
-	ctx.Stats().Unanswered += uint64(len(c.pending) + c.lost)
-	clear(c.pending)
-	c.pending, c.lost, c.resync = c.pending[:0], 0, true
+	c.Drop(ctx)
+	c.resync = true
 	c.f[0].reset()
 	c.f[1].reset()
 }
@@ -135,8 +124,7 @@ func (c *conn) Advance(*stream.Ctx, uint64) {}
 
 // Close: commands still awaiting a reply are unanswered, not reported.
 func (c *conn) Close(ctx *stream.Ctx) {
-	ctx.Stats().Unanswered += uint64(len(c.pending) + c.lost)
-	c.pending, c.lost = nil, 0
+	c.Drop(ctx)
 }
 
-func (c *conn) Held() (pending, carried int) { return len(c.pending), c.f[0].held() + c.f[1].held() }
+func (c *conn) Held() (pending, carried int) { return len(c.Pending), c.f[0].held() + c.f[1].held() }
